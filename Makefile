@@ -1,0 +1,61 @@
+# Prioriza — set-up, demo and tests. `make demo` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Root installs system packages directly; others go through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo run setup test test-setup browser translations translations-update db lint format clean
+
+## demo: install, compile translations, migrate SQLite, load the 2005 seminar, serve on :5000
+demo: setup db
+	$(FLASK) seed-demo
+	@echo "Prioriza is serving the 2005 Santiago seminar on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: install with the test extras and the browser, then run the whole suite
+test: test-setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.runtime translations
+
+test-setup: $(VENV)/.test browser translations
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
+	$(PY) -m pip install --quiet --editable ".[test]"
+	touch $@
+
+## browser: Debian's chromium (and fonts) for the Playwright tests; never `playwright install`
+browser:
+	@command -v chromium >/dev/null && fc-list | grep -qi dejavu || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+## translations: compile the catalogues (.po → .mo)
+translations: $(VENV)/.runtime
+	$(FLASK) translate compile
+
+## translations-update: extract new strings and merge them into every catalogue
+translations-update: $(VENV)/.runtime
+	$(FLASK) translate update
+
+db: $(VENV)/.runtime
+	$(FLASK) db upgrade
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

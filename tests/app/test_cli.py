@@ -1,0 +1,68 @@
+import sqlalchemy as sa
+
+from voting.models import Account, Delegation, Event, Option, Participant, Poll
+
+
+def count(db, model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_seed_demo_twice_gives_the_2005_seminar(app, db, runner):
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "already" in second.output
+    assert count(db, Event) == 1
+    assert count(db, Delegation) == 18
+    assert count(db, Participant) == 38
+    event = db.session.scalar(sa.select(Event))
+    assert event.language_list == ["es", "en"]
+    assert len(event.workshops) == 2
+    polls = db.session.scalars(sa.select(Poll)).all()
+    assert len(polls) == 3
+    assert [p.rounds[0].status for p in polls] == ["open", "open", "draft"]
+    assert count(db, Option) == 15
+    sme = db.session.scalar(sa.select(Option).filter_by(key="sme"))
+    assert (
+        sme.title["en"] == "Competitive SME participation in e-government procurement"
+    )
+    assert set(sme.title) == {"es", "en", "pt", "fr"}
+    # every delegation has at least one delegate
+    assert all(d.participants for d in event.delegations)
+
+
+def test_create_account_prompts_for_the_password(app, db, runner):
+    result = runner.invoke(
+        args=[
+            "create-account",
+            "--email",
+            "Fac@Example.org",
+            "--name",
+            "Fac",
+            "--role",
+            "facilitator",
+        ],
+        input="s3cret-pass\ns3cret-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    account = db.session.scalar(sa.select(Account))
+    assert account.email == "fac@example.org"
+    assert account.check_password("s3cret-pass")
+    assert "s3cret-pass" not in account.password_hash
+
+
+def test_create_account_refuses_a_duplicate(app, db, runner):
+    args = [
+        "create-account",
+        "--email",
+        "a@example.org",
+        "--name",
+        "A",
+        "--role",
+        "admin",
+    ]
+    runner.invoke(args=args, input="longenough\nlongenough\n")
+    result = runner.invoke(args=args, input="longenough\nlongenough\n")
+    assert result.exit_code != 0
+    assert "exists" in result.output
+    assert count(db, Account) == 1

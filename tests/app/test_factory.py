@@ -1,0 +1,68 @@
+import pytest
+
+from config import DEV_SECRET_KEY
+from voting import create_app
+
+
+@pytest.mark.parametrize("name", ["development", "testing"])
+def test_factory_builds_each_config(name, tmp_path):
+    app = create_app(name, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["TESTING"] is (name == "testing")
+    assert "main.index" in app.view_functions
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+def test_production_refuses_the_default_secret_key(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", {"SECRET_KEY": DEV_SECRET_KEY})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", {"SECRET_KEY": ""})
+
+
+def test_production_starts_with_a_real_secret_key(tmp_path):
+    app = create_app(
+        "production",
+        {
+            "SECRET_KEY": "k" * 64,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+        },
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+
+
+def test_unknown_environment_name_is_refused():
+    with pytest.raises(RuntimeError, match="PRIORIZA_ENV"):
+        create_app("staging")
+
+
+def test_database_url_gets_the_psycopg_driver(monkeypatch):
+    from config import database_url
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert database_url("sqlite://") == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url("sqlite://") == "sqlite://"
+
+
+def test_sqlite_connections_are_configured(tmp_path):
+    from voting.extensions import db
+
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    )
+    with app.app_context(), db.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("busy_timeout") >= 5000
+        # our begin hook, not pysqlite, opens transactions: BEGIN IMMEDIATE
+        assert conn.connection.dbapi_connection.isolation_level is None
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

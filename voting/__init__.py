@@ -1,0 +1,149 @@
+"""Prioriza: delegates rank proposed areas, the room gets a recorded priority list."""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from sqlalchemy import event as sa_event
+
+from config import BASE_DIR, CONFIGS, DEV_SECRET_KEY
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+try:
+    __version__ = version("prioriza")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    __version__ = "0.0.0+unknown"
+
+
+def create_app(
+    config: str | type | None = None, overrides: dict | None = None
+) -> Flask:
+    """Build the application.
+
+    ``config`` is a name from ``config.CONFIGS`` (default: ``$PRIORIZA_ENV`` or
+    "development") or a config class; ``overrides`` are applied on top of it.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    if config is None:
+        config = os.environ.get("PRIORIZA_ENV", "development")
+    if isinstance(config, str):
+        if config not in CONFIGS:
+            raise RuntimeError(
+                f"Unknown PRIORIZA_ENV {config!r}: use {sorted(CONFIGS)}"
+            )
+        config = CONFIGS[config]
+    app.config.from_object(config)
+    app.config.from_mapping(overrides or {})
+    check_config(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from . import auth, cli, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    errors.register_error_handlers(app)
+    cli.register_cli(app)
+
+    app.jinja_env.globals.update(get_locale=get_locale, software_version=__version__)
+    app.after_request(set_security_headers)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    """Refuse to start in production with a missing or default secret key."""
+    if app.config.get("SESSION_COOKIE_SECURE") and (
+        not app.config.get("SECRET_KEY")
+        or app.config["SECRET_KEY"] == DEV_SECRET_KEY
+        or len(app.config["SECRET_KEY"]) < 32
+    ):
+        raise RuntimeError(
+            "SECRET_KEY is missing or is the development default. Set the "
+            "environment variable SECRET_KEY to a random string of at least 32 "
+            'characters, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+
+
+def configure_sqlite(engine) -> None:
+    """WAL, full sync, foreign keys, busy timeout and BEGIN IMMEDIATE on SQLite.
+
+    pysqlite opens transactions lazily and only before writes, so a
+    check-then-write could interleave with another writer. Following the
+    SQLAlchemy pysqlite "serializable isolation" recipe we turn its own
+    transaction handling off and emit ``BEGIN IMMEDIATE`` ourselves: every
+    transaction takes the write lock first, and waits (busy timeout) for it.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def select_locale() -> str:
+    """The user's explicit choice > Accept-Language > the event's default."""
+    languages = current_languages()
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(languages)
+    if best:
+        return best
+    event = g.get("event")
+    if event is not None:
+        return event.default_language
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def set_security_headers(response):
+    """Strict CSP (no inline script, no third-party origin) and friends."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response

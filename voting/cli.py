@@ -1,0 +1,113 @@
+"""``flask`` commands: seed-demo, create-account, translate, tally."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from flask import Flask
+
+from config import BASE_DIR
+
+from .extensions import db
+from .models import Account, Role
+
+TRANSLATIONS = BASE_DIR / "translations"
+POT = TRANSLATIONS / "messages.pot"
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_account)
+    app.cli.add_command(translate)
+    try:
+        from .tally_cli import tally_command
+    except ImportError:  # the aggregation engine is not there yet
+        pass
+    else:
+        app.cli.add_command(tally_command)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the 2005 Santiago seminar as demo data (a second run changes nothing)."""
+    from .seed import load_demo
+
+    created = load_demo()
+    click.echo("Demo seminar loaded." if created else "Demo seminar already present.")
+
+
+@click.command("create-account")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    prompt=True,
+    default=Role.FACILITATOR.value,
+)
+@click.password_option()
+def create_account(email: str, name: str, role: str, password: str):
+    """Create a staff account (prompts for the password)."""
+    email = email.strip().lower()
+    if db.session.scalar(db.select(Account).filter_by(email=email)):
+        raise click.ClickException(f"An account with e-mail {email} exists already.")
+    if len(password) < 8:
+        raise click.ClickException("The password needs at least 8 characters.")
+    account = Account(email=email, name=name, role=role)
+    account.set_password(password)
+    db.session.add(account)
+    db.session.commit()
+    click.echo(f"Created {role} account {email}.")
+
+
+def _pybabel(*args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args])
+    if result.returncode:
+        raise click.ClickException("pybabel " + " ".join(args) + " failed")
+
+
+@click.group()
+def translate():
+    """Translation workflow: extract, update, compile (see the README)."""
+
+
+@translate.command()
+def extract():
+    """Extract the source strings into translations/messages.pot."""
+    _pybabel(
+        "extract",
+        "-F",
+        str(BASE_DIR / "babel.cfg"),
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "Prioriza",
+        "-o",
+        str(POT),
+        str(BASE_DIR),
+    )
+
+
+@translate.command()
+def update():
+    """Extract, then merge new strings into every catalogue."""
+    extract.callback()
+    _pybabel(
+        "update",
+        "-i",
+        str(POT),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
+
+
+@translate.command("compile")
+def compile_():
+    """Compile every catalogue to .mo (the setup commands run this)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")

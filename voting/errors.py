@@ -1,0 +1,85 @@
+"""Translated error pages (HTML, or JSON for API clients)."""
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Nothing was changed."),
+    ),
+    401: (_l("Sign-in needed"), _l("Please sign in to continue.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Not found"), _l("This page does not exist. Check the link or the code.")),
+    405: (
+        _l("Method not allowed"),
+        _l("This address does not accept that kind of request."),
+    ),
+    409: (
+        _l("Conflict"),
+        _l("This action is no longer possible. Nothing was changed."),
+    ),
+    413: (_l("Too large"), _l("What you sent is too large. Nothing was changed.")),
+    422: (
+        _l("Cannot process"),
+        _l("The request was understood but cannot be applied. Nothing was changed."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Server error"),
+        _l("Something went wrong on our side. Please try again."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The service is busy or restarting. Please try again in a moment."),
+    ),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        return jsonify(error=str(title), message=str(detail or message)), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message, detail=detail
+    ), code
+
+
+def register_error_handlers(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, str(_l("Your session expired. Please reload the page and try again."))
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        detail = error.description if getattr(error, "show_detail", False) else None
+        return render_error(error.code or 500, detail)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error):
+        from .extensions import db
+
+        db.session.rollback()
+        return render_error(500)
+
+
+def fail(code: int, message: str):
+    """Abort with ``code`` and a message (already translated) shown to the user."""
+    from werkzeug.exceptions import default_exceptions
+
+    error = default_exceptions[code](description=message)
+    error.show_detail = True
+    raise error

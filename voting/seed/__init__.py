@@ -1,0 +1,93 @@
+"""Demo data: the III Inter-American Seminar on E-Government Procurement.
+
+Santiago de Chile, 20–23 June 2005: 38 officials from 18 OAS countries ranked
+areas of regional cooperation; the executive report records SME participation
+and professional training as the two issues of highest priority. The names of
+the delegates are invented; countries, areas and workshops come from the report.
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from ..extensions import db
+from ..models import (
+    AuditEntry,
+    Delegation,
+    Event,
+    Option,
+    Participant,
+    Poll,
+    Round,
+    RoundStatus,
+    Workshop,
+    utcnow,
+)
+
+DATA = Path(__file__).with_name("santiago2005.json")
+
+
+def _options(spec: list[dict]) -> list[Option]:
+    return [
+        Option(key=o["key"], position=i, title=o["title"], description=o["description"])
+        for i, o in enumerate(spec)
+    ]
+
+
+def load_demo() -> bool:
+    """Create the demo event unless it exists; return whether it was created."""
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    spec = data["event"]
+    if db.session.scalar(db.select(Event).filter_by(slug=spec["slug"])):
+        return False
+    event = Event(
+        slug=spec["slug"],
+        name=spec["name"],
+        languages=spec["languages"],
+        venue=spec["venue"],
+        starts_on=datetime.fromisoformat(spec["starts_on"]),
+        ends_on=datetime.fromisoformat(spec["ends_on"]),
+    )
+    db.session.add(event)
+    delegations = {d["code"]: Delegation(event=event, **d) for d in data["delegations"]}
+    workshops = [
+        Workshop(event=event, name=w["name"], position=i)
+        for i, w in enumerate(data["workshops"], start=1)
+    ]
+    db.session.add_all([*delegations.values(), *workshops])
+    db.session.flush()
+    for p in data["participants"]:
+        participant = Participant(
+            event=event,
+            name=p["name"],
+            language=p["language"],
+            delegation=delegations[p["delegation"]],
+            workshop_id=workshops[p["workshop"] - 1].id,
+        )
+        participant.issue_token()
+        db.session.add(participant)
+    for i, workshop in enumerate(workshops):
+        poll = Poll(
+            event=event,
+            workshop=workshop,
+            position=i,
+            question=data["poll"]["question"],
+            top_k=data["poll"]["top_k"],
+            options=_options(data["options"]),
+        )
+        poll.rounds.append(Round(number=1, status=RoundStatus.OPEN, opened_at=utcnow()))
+        db.session.add(poll)
+    plenary = Poll(
+        event=event,
+        workshop=None,
+        position=len(workshops),
+        question=data["plenary"]["question"],
+        top_k=data["poll"]["top_k"],
+        options=_options(data["options"]),
+    )
+    plenary.rounds.append(Round(number=1, status=RoundStatus.DRAFT))
+    db.session.add(plenary)
+    db.session.flush()
+    db.session.add(AuditEntry(actor="cli", action="seed_demo", event_id=event.id))
+    db.session.commit()
+    return True

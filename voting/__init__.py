@@ -57,10 +57,25 @@ def create_app(
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from . import auth, cli, errors, main
+    from . import (
+        api,
+        auth,
+        cli,
+        delegate,
+        display,
+        errors,
+        facilitator,
+        main,
+        secretariat,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(delegate.bp)
+    app.register_blueprint(facilitator.bp, url_prefix="/console")
+    app.register_blueprint(display.bp, url_prefix="/display")
+    app.register_blueprint(secretariat.bp, url_prefix="/secretariat")
+    app.register_blueprint(api.bp, url_prefix="/api")
     errors.register_error_handlers(app)
     cli.register_cli(app)
 

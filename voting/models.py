@@ -240,17 +240,44 @@ class Round(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default=RoundStatus.DRAFT)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    #: Bumped on every ballot write and state change; drives ETags and caches.
-    version: Mapped[int] = mapped_column(default=0)
-
     poll: Mapped[Poll] = relationship(back_populates="rounds")
     ballots: Mapped[list[Ballot]] = relationship(back_populates="round")
+    counter: Mapped[RoundCounter] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "number"),)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.counter is None:
+            self.counter = RoundCounter(version=0)
 
     @property
     def is_open(self) -> bool:
         return self.status == RoundStatus.OPEN
+
+    @property
+    def version(self) -> int:
+        return self.counter.version
+
+
+class RoundCounter(db.Model):
+    """A round's version: bumped on every ballot write and state change.
+
+    It lives in its own row so that ballots can hold the round row with a
+    shared lock (``FOR SHARE``, which blocks a concurrent close) while each
+    bumps the counter: upgrading a shared lock on the round row itself would
+    deadlock two concurrent ballots on PostgreSQL. ETags and the tally cache
+    are keyed on this number.
+    """
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(back_populates="counter")
 
 
 class Delegation(db.Model):
@@ -320,6 +347,26 @@ class Ballot(db.Model):
     participant: Mapped[Participant] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("round_id", "participant_id"),)
+
+
+class IdempotencyKey(db.Model):
+    """The first answer to a submission key, replayed on a retry.
+
+    Follows the IETF Idempotency-Key draft: the same key with the same body
+    returns the stored answer; with a different body it is refused (422).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(sa.String(80))
+    #: SHA-256 of the canonical request (round and ranking).
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("participant_id", "key"),)
 
 
 class AuditEntry(db.Model):

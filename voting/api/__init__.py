@@ -1,0 +1,7 @@
+"""JSON endpoints used by the pages' scripts, described in openapi.json."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,3 @@
+"""Api views."""
+
+from . import bp  # noqa: F401

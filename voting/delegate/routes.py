@@ -1,0 +1,3 @@
+"""Delegate views (thin: parse, authorise, call ``ballots``, render)."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Display views."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""The facilitator's console: events, workshops, polls, participants, rounds."""
+
+from flask import Blueprint
+
+bp = Blueprint("facilitator", __name__)
+
+from . import routes  # noqa: E402,F401

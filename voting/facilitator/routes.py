@@ -1,0 +1,3 @@
+"""Facilitator views."""
+
+from . import bp  # noqa: F401

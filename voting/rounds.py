@@ -1,0 +1,69 @@
+"""Round life cycle: draft → open → closed, and the next round of a poll."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from .extensions import db
+from .models import AuditEntry, Round, RoundCounter, RoundStatus, utcnow
+
+
+class RoundError(Exception):
+    """A transition that is not possible from the round's current state."""
+
+
+def _lock(round_id: int) -> Round:
+    """The round row, locked for update: waits for ballots being written."""
+    round_ = db.session.scalar(
+        sa.select(Round).where(Round.id == round_id).with_for_update()
+    )
+    if round_ is None:
+        raise RoundError(_("No such round."))
+    return round_
+
+
+def _changed(round_: Round, action: str, actor: str) -> Round:
+    db.session.execute(
+        sa.update(RoundCounter).where(RoundCounter.round_id == round_.id)
+        .values(version=RoundCounter.version + 1)
+    )
+    db.session.add(AuditEntry(actor=actor, action=action, round_id=round_.id,
+                              event_id=round_.poll.event_id,
+                              details={"poll_id": round_.poll_id,
+                                       "round": round_.number}))
+    db.session.commit()
+    return round_
+
+
+def open_round(round_id: int, actor: str) -> Round:
+    """Open a draft round."""
+    round_ = _lock(round_id)
+    if round_.status != RoundStatus.DRAFT:
+        raise RoundError(_("Only a draft round can be opened."))
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = utcnow()
+    return _changed(round_, "round_opened", actor)
+
+
+def close_round(round_id: int, actor: str) -> Round:
+    """Close an open round; no ballot is accepted after this commits."""
+    round_ = _lock(round_id)
+    if round_.status != RoundStatus.OPEN:
+        raise RoundError(_("Only an open round can be closed."))
+    round_.status = RoundStatus.CLOSED
+    round_.closed_at = utcnow()
+    return _changed(round_, "round_closed", actor)
+
+
+def next_round(round_id: int, actor: str) -> Round:
+    """Open the next round of the same poll after a closed one."""
+    previous = _lock(round_id)
+    poll = previous.poll
+    if previous.status != RoundStatus.CLOSED or poll.rounds[-1] is not previous:
+        raise RoundError(_("A new round starts only after the last round closed."))
+    round_ = Round(poll=poll, number=previous.number + 1, status=RoundStatus.OPEN,
+                   opened_at=utcnow())
+    db.session.add(round_)
+    db.session.flush()
+    return _changed(round_, "round_opened", actor)

@@ -1,0 +1,3 @@
+"""Secretariat views."""
+
+from . import bp  # noqa: F401

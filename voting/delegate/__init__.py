@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("delegate", __name__)
+bp = Blueprint("delegate", __name__, cli_group=None)
 
 from . import routes  # noqa: E402,F401

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("secretariat", __name__)
+bp = Blueprint("secretariat", __name__, cli_group=None)
 
 from . import routes  # noqa: E402,F401

@@ -1,0 +1,109 @@
+"""Browser fixtures: the app served on loopback, Debian's chromium driven by Playwright.
+
+`live_server` runs the real app (SQLite file, or $TEST_DATABASE_URL) in a
+thread with the demo seminar loaded; `browser` is headless chromium from apt
+(never `playwright install`); `shot(page, name)` saves a screenshot under
+test-output/screenshots/.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import POSTGRES, reset_database
+from voting import create_app
+from voting.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+        self.server.server_close()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        if POSTGRES:
+            reset_database(db.engine)
+        db.create_all()
+        from voting.seed import load_demo
+
+        load_demo()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        if POSTGRES:
+            reset_database(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    server = LiveServer(live_app)
+    live_app.config["PUBLIC_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 360×740 touch phone context."""
+    context = browser.new_context(viewport={"width": 360, "height": 740},
+                                  has_touch=True, is_mobile=True,
+                                  device_scale_factor=2, locale="es-ES")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def shot():
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = OUTPUT / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

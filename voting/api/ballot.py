@@ -1,0 +1,3 @@
+"""Ballot endpoints for the delegate page script."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,250 @@
+"""``flask --app wsgi tally FILE``: recompute a published result from its ballots.
+
+Plain click (no Flask import), so it also runs as ``python -m voting.tally_cli``
+and in tests through ``click.testing.CliRunner``. It goes through the same
+code path as the app: :mod:`voting.aggregation`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import click
+
+from voting.aggregation import METHODS, AggregationError, Profile, tally
+from voting.aggregation.consensus import consensus_report, method_agreement
+from voting.aggregation.preflib import (
+    DATA_TYPES,
+    format_order,
+    parse_order,
+    read_preflib,
+)
+from voting.aggregation.report import format_ranking, format_tally_text, jsonable
+
+
+class TallyError(click.ClickException):
+    """A user error: printed as one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+def read_weights(text, m):
+    """Parse a weights CSV into ``{order key: weight}``.
+
+    Format: a header row ``order,weight``, then one row per distinct order of
+    the PrefLib file: the order exactly as PrefLib writes it (quoted, since it
+    holds commas), and the *total* weight of the ballots with that order, e.g.::
+
+        order,weight
+        "1,{2,3},4",0.75
+        "2,1",1.25
+
+    Orders are matched as weak orders (``{2,3}`` = ``{3,2}``). Every order of
+    the PrefLib file needs a row, and no row may name an order the file lacks.
+    """
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["order", "weight"]:
+        raise TallyError("weights file: the first row must be 'order,weight'")
+    out = {}
+    for n, row in enumerate(rows[1:], 2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != 2:
+            raise TallyError(
+                f"weights file line {n}: expected 2 columns (quote the order), "
+                f"got {len(row)}"
+            )
+        try:
+            tiers = parse_order(row[0], m, True, f"weights file line {n}")
+        except AggregationError as exc:
+            raise TallyError(str(exc)) from None
+        try:
+            w = float(row[1])
+        except ValueError:
+            raise TallyError(
+                f"weights file line {n}: weight {row[1]!r} is not a number"
+            ) from None
+        key = tuple(frozenset(t) for t in tiers)
+        if key in out:
+            raise TallyError(f"weights file line {n}: order {row[0]!r} repeated")
+        out[key] = w
+    return out
+
+
+@click.command("tally")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--method",
+    "method_name",
+    default="schulze",
+    show_default=True,
+    help="schulze, ranked_pairs, copeland, borda, irv, kemeny, mean_rank or all.",
+)
+@click.option(
+    "--strength",
+    type=click.Choice(["winning", "margin", "ratio"]),
+    default="winning",
+    show_default=True,
+    help="Schulze link strength.",
+)
+@click.option(
+    "--unranked",
+    type=click.Choice(["last", "ignore"]),
+    default="last",
+    show_default=True,
+    help="Unranked options tied last, or left out of that ballot's comparisons.",
+)
+@click.option(
+    "--tie-break",
+    type=click.Choice(["none", "borda"]),
+    default="none",
+    show_default=True,
+    help="Declared tie-break: Borda score, then a shuffle seeded with --seed.",
+)
+@click.option("--seed", type=int, default=None, help="Public seed of the tie-break.")
+@click.option(
+    "--weights",
+    "weights_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV 'order,weight' giving each order's total weight (delegation weighting).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Positions shown in text output; k of the method-agreement table.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+)
+def tally_command(
+    file, method_name, strength, unranked, tie_break, seed, weights_file, top, fmt
+):
+    """Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result.
+
+    Option ids in the output are the file's alternative numbers. JSON output
+    has the shape {"method", "ranking", "scores", "winner", "ties",
+    "consensus", "params", ...}; with --method all it holds every method under
+    "methods" plus the agreement table. Errors exit with status 2.
+    """
+    if method_name != "all" and method_name not in METHODS:
+        raise TallyError(
+            f"unknown method {method_name!r}; choose one of: "
+            + ", ".join([*METHODS, "all"])
+        )
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise TallyError(f"cannot read {file}: {exc.strerror or exc}") from None
+    ext = file.suffix.lower().lstrip(".")
+    try:
+        data = read_preflib(raw, ext if ext in DATA_TYPES else None, unranked)
+        if weights_file is not None:
+            try:
+                wtext = weights_file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TallyError(f"cannot read {weights_file}: {exc}") from None
+            weights = read_weights(wtext, len(data.options))
+            ballots = []
+            for _count, tiers in data.orders:
+                key = tuple(frozenset(t) for t in tiers)
+                if key not in weights:
+                    raise TallyError(
+                        "weights file: no weight for the order " + format_order(tiers)
+                    )
+                ballots.append((tiers, weights.pop(key)))
+            if weights:
+                raise TallyError(
+                    f"weights file: {len(weights)} order(s) do not appear "
+                    f"in {file.name}"
+                )
+            profile = Profile(data.options, ballots, unranked)
+        else:
+            profile = data.profile
+        names = METHODS if method_name == "all" else [method_name]
+        tallies = {
+            n: tally(
+                profile,
+                n,
+                strength=strength,
+                tie_break=None if tie_break == "none" else tie_break,
+                seed=seed,
+            )
+            for n in names
+        }
+    except AggregationError as exc:
+        raise TallyError(str(exc)) from None
+    consensus = consensus_report(profile)
+    source = {
+        "file": file.name,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+        "data_type": data.data_type,
+        "ballots": profile.n_ballots,
+        "total_weight": profile.total_weight,
+        "weights_file": weights_file.name if weights_file else None,
+    }
+    if fmt == "json":
+        if method_name == "all":
+            out = {
+                "methods": {n: _tally_json(t, consensus) for n, t in tallies.items()},
+                "agreement": method_agreement(tallies, top),
+                "consensus": consensus,
+            }
+        else:
+            out = _tally_json(tallies[method_name], consensus)
+        out["names"] = data.names
+        out["source"] = source
+        click.echo(json.dumps(jsonable(out), ensure_ascii=False, indent=2))
+        return
+    lines = [
+        f"{data.header.get('TITLE') or file.name}: {profile.total_weight:g} voters, "
+        f"{len(data.options)} options ({data.data_type}), sha256 {source['sha256']}"
+    ]
+    for t in tallies.values():
+        lines += ["", format_tally_text(t, data.names, top)]
+    if method_name == "all":
+        agree = method_agreement(tallies, top)
+        lines += ["", f"Method agreement (top {top} same / Kendall tau-b):"]
+        for pair in agree["pairs"]:
+            tau = pair["kendall_tau"]
+            lines.append(
+                f"  {pair['a']:>12} vs {pair['b']:<12} "
+                f"{'same' if pair['top_k_same'] else 'differ':<6} "
+                f"tau {'-' if tau is None else f'{tau:.3f}'}"
+            )
+        lines.append(
+            "  top: "
+            + " | ".join(
+                f"{n}: {format_ranking(t.ranking, data.names, top)}"
+                for n, t in tallies.items()
+            )
+        )
+    w, pv = consensus["kendall_w"], consensus["p_value"]
+    share = consensus["supermajority_share"]
+    text = "Consensus: Kendall's W " + ("-" if w is None else f"{w:.4f}")
+    if pv is not None:
+        text += f" (p = {pv:.3g})"
+    if share is not None:
+        text += f", pairs decided by >= 2/3: {share:.0%}"
+    lines += ["", text]
+    click.echo("\n".join(lines))
+
+
+def _tally_json(t, consensus):
+    d = t.to_dict()
+    d["consensus"] = dict(consensus)
+    return d
+
+
+if __name__ == "__main__":  # pragma: no cover
+    tally_command()

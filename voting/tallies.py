@@ -1,0 +1,210 @@
+"""Round → Profile → Tally, cached by round version.
+
+Every page, endpoint and export reads results through :func:`for_round` (or
+:func:`for_plenary`), so the projector, the record and the CLI never differ.
+A result is computed at most once per round version and process: the cache key
+is ``(round id, version)`` and every ballot write bumps the version.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .aggregation import METHODS, Profile, Tally, tally, tally_all
+from .aggregation.consensus import consensus_report, method_agreement
+from .aggregation.weighting import weighted_ballots
+from .extensions import db
+from .models import Ballot, Delegation, Participant, Poll, Round, RoundCounter
+
+#: Methods compared in the agreement line: every registered one. Kemeny is
+#: exact up to 20 options, which bounds a poll's size anyway.
+AGREEMENT_METHODS = tuple(METHODS)
+_CACHE_SIZE = 128
+
+
+@dataclass
+class Turnout:
+    ballots: int
+    participants: int
+    delegations_voted: int
+    delegations_total: int
+    #: ``[{"code", "name", "voted", "total"}]`` in delegation name order.
+    by_delegation: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.ballots / self.participants if self.participants else 0.0
+
+
+@dataclass
+class RoundResult:
+    """What the display, the exports and the API show for one round."""
+
+    round_id: int
+    version: int
+    options: list[int]
+    turnout: Turnout
+    profile: Profile | None
+    tally: Tally | None
+    consensus: dict[str, Any] | None
+    #: ``{name: Tally}`` for every method, and their agreement (closed rounds).
+    all_tallies: dict[str, Tally] = field(default_factory=dict)
+    agreement: dict[str, Any] | None = None
+
+
+class _Cache:
+    """A small thread-safe LRU keyed by (round id, version, detail)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.data: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.computed = 0  # for tests: how many results were computed
+
+    def get_or_compute(self, key, compute):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        value = compute()
+        with self.lock:
+            self.computed += 1
+            self.data[key] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+cache = _Cache(_CACHE_SIZE)
+
+
+def round_version(round_id: int) -> int | None:
+    """The round's version number, read without touching ballots."""
+    return db.session.scalar(
+        sa.select(RoundCounter.version).where(RoundCounter.round_id == round_id)
+    )
+
+
+def eligible_participants(poll: Poll):
+    """A query of the participants who may vote in ``poll``."""
+    query = sa.select(Participant).where(Participant.event_id == poll.event_id)
+    if poll.workshop_id is not None:
+        query = query.where(
+            sa.or_(
+                Participant.workshop_id.is_(None),
+                Participant.workshop_id == poll.workshop_id,
+            )
+        )
+    return query
+
+
+def ballot_records(round_: Round) -> list[tuple[list[list[int]], Any]]:
+    """``(ranking, delegation id)`` for every ballot of the round, in id order."""
+    rows = db.session.execute(
+        sa.select(Ballot.ranking, Participant.delegation_id)
+        .join(Participant, Ballot.participant_id == Participant.id)
+        .where(Ballot.round_id == round_.id)
+        .order_by(Ballot.id)
+    ).all()
+    # A delegate without delegation counts as a delegation of one.
+    return [
+        (ranking, delegation if delegation is not None else f"p{i}")
+        for i, (ranking, delegation) in enumerate(rows)
+    ]
+
+
+def profile_for(poll: Poll, records) -> Profile:
+    """The weighted profile of ``records`` under the poll's weighting."""
+    options = [option.id for option in poll.options]
+    return weighted_ballots(records, options, mode=poll.weighting, method=poll.method)
+
+
+def turnout_for(round_: Round) -> Turnout:
+    """Ballots against eligible participants, overall and by delegation."""
+    poll = round_.poll
+    eligible = eligible_participants(poll).subquery()
+    rows = db.session.execute(
+        sa.select(
+            Delegation.code,
+            Delegation.name,
+            sa.func.count(eligible.c.id),
+            sa.func.count(Ballot.id),
+        )
+        .join(eligible, eligible.c.delegation_id == Delegation.id)
+        .outerjoin(
+            Ballot,
+            sa.and_(
+                Ballot.participant_id == eligible.c.id, Ballot.round_id == round_.id
+            ),
+        )
+        .group_by(Delegation.id, Delegation.code, Delegation.name)
+        .order_by(Delegation.name)
+    ).all()
+    by_delegation = [
+        {"code": code, "name": name, "total": total, "voted": voted}
+        for code, name, total, voted in rows
+    ]
+    ballots = db.session.scalar(
+        sa.select(sa.func.count(Ballot.id)).where(Ballot.round_id == round_.id)
+    )
+    participants = db.session.scalar(sa.select(sa.func.count()).select_from(eligible))
+    return Turnout(
+        ballots=ballots or 0,
+        participants=participants or 0,
+        delegations_voted=sum(1 for d in by_delegation if d["voted"]),
+        delegations_total=len(by_delegation),
+        by_delegation=by_delegation,
+    )
+
+
+def compute(round_: Round, with_agreement: bool) -> RoundResult:
+    """Tally a round from the database (uncached)."""
+    poll = round_.poll
+    records = ballot_records(round_)
+    profile = result = consensus = None
+    all_tallies: dict[str, Tally] = {}
+    agreement = None
+    if records:
+        profile = profile_for(poll, records)
+        result = tally(profile, poll.method)
+        consensus = consensus_report(profile)
+        if with_agreement:
+            all_tallies = tally_all(profile, AGREEMENT_METHODS)
+            all_tallies[poll.method] = result
+            agreement = method_agreement(all_tallies, k=poll.top_k)
+    return RoundResult(
+        round_id=round_.id,
+        version=round_.version,
+        options=[o.id for o in poll.options],
+        turnout=turnout_for(round_),
+        profile=profile,
+        tally=result,
+        consensus=consensus,
+        all_tallies=all_tallies,
+        agreement=agreement,
+    )
+
+
+def for_round(round_: Round, with_agreement: bool | None = None) -> RoundResult:
+    """The round's result, computed once per version (and process).
+
+    ``with_agreement`` (default: when the round is closed) adds every method's
+    tally and the method-agreement table.
+    """
+    if with_agreement is None:
+        with_agreement = round_.status == "closed"
+    poll = round_.poll
+    key = (
+        round_.id,
+        round_version(round_.id),
+        poll.method,
+        poll.weighting,
+        poll.top_k,
+        with_agreement,
+    )
+    return cache.get_or_compute(key, lambda: compute(round_, with_agreement))

@@ -232,10 +232,10 @@ def _rank_dtype(m):
 def _check_weights(w):
     if w.size and not np.isfinite(w).all():
         i = int(np.flatnonzero(~np.isfinite(w))[0])
-        raise AggregationError(f"ballot {i + 1}: weight {w[i]!r} is not finite")
+        raise AggregationError(f"ballot {i + 1}: weight {float(w[i])} is not finite")
     if w.size and (w < 0).any():
         i = int(np.flatnonzero(w < 0)[0])
-        raise AggregationError(f"ballot {i + 1}: weight {w[i]!r} is negative")
+        raise AggregationError(f"ballot {i + 1}: weight {float(w[i])} is negative")
     return w
 
 

@@ -1,0 +1,102 @@
+"""The four worked examples of shared/preflib-format.md (parsed by preflibtools)."""
+
+EXAMPLES = {
+    "soc": """\
+# FILE NAME: tennessee.soc
+# TITLE: Tennessee capital example
+# DESCRIPTION:
+# DATA TYPE: soc
+# MODIFICATION TYPE: synthetic
+# RELATES TO:
+# RELATED FILES:
+# PUBLICATION DATE: 2024-01-01
+# MODIFICATION DATE: 2024-01-01
+# NUMBER ALTERNATIVES: 4
+# NUMBER VOTERS: 100
+# NUMBER UNIQUE ORDERS: 4
+# ALTERNATIVE NAME 1: Memphis
+# ALTERNATIVE NAME 2: Nashville
+# ALTERNATIVE NAME 3: Chattanooga
+# ALTERNATIVE NAME 4: Knoxville
+42: 1,2,3,4
+26: 2,3,4,1
+17: 4,3,2,1
+15: 3,4,2,1
+""",
+    "soi": """\
+# FILE NAME: copeland5.soi
+# TITLE: Copeland 5-candidate example (truncated ballots)
+# DESCRIPTION:
+# DATA TYPE: soi
+# MODIFICATION TYPE: original
+# RELATES TO:
+# RELATED FILES:
+# PUBLICATION DATE: 2024-01-01
+# MODIFICATION DATE: 2024-01-01
+# NUMBER ALTERNATIVES: 5
+# NUMBER VOTERS: 100
+# NUMBER UNIQUE ORDERS: 4
+# ALTERNATIVE NAME 1: A
+# ALTERNATIVE NAME 2: B
+# ALTERNATIVE NAME 3: C
+# ALTERNATIVE NAME 4: D
+# ALTERNATIVE NAME 5: E
+31: 1,5,3,4
+30: 2,1,5
+29: 3,4,2
+10: 4,1,5
+""",
+    "toc": """\
+# FILE NAME: copeland5.toc
+# TITLE: Copeland 5-candidate example (truncated ballots)
+# DESCRIPTION: Obtained from the soi by adding the unranked alternatives at the bottom
+# DATA TYPE: toc
+# MODIFICATION TYPE: imbued
+# RELATES TO: copeland5.soi
+# RELATED FILES:
+# PUBLICATION DATE: 2024-01-01
+# MODIFICATION DATE: 2024-01-01
+# NUMBER ALTERNATIVES: 5
+# NUMBER VOTERS: 100
+# NUMBER UNIQUE ORDERS: 4
+# ALTERNATIVE NAME 1: A
+# ALTERNATIVE NAME 2: B
+# ALTERNATIVE NAME 3: C
+# ALTERNATIVE NAME 4: D
+# ALTERNATIVE NAME 5: E
+31: 1,5,3,4,2
+30: 2,1,5,{3,4}
+29: 3,4,2,{1,5}
+10: 4,1,5,{2,3}
+""",
+    "toi": """\
+# FILE NAME: schulze_ex10.toi
+# TITLE: Schulze (2011) example 10
+# DESCRIPTION:
+# DATA TYPE: toi
+# MODIFICATION TYPE: original
+# RELATES TO:
+# RELATED FILES:
+# PUBLICATION DATE: 2024-01-01
+# MODIFICATION DATE: 2024-01-01
+# NUMBER ALTERNATIVES: 4
+# NUMBER VOTERS: 138
+# NUMBER UNIQUE ORDERS: 12
+# ALTERNATIVE NAME 1: A
+# ALTERNATIVE NAME 2: B
+# ALTERNATIVE NAME 3: C
+# ALTERNATIVE NAME 4: D
+40: 2
+18: {1,3},4
+14: 4,1,2
+11: 4,2,3
+9: 3,4,1
+8: {1,2}
+8: {1,3}
+8: {1,3,4}
+8: {3,4}
+6: 1,2,3,4
+4: 3,2,4
+4: 4,3,1
+""",
+}

@@ -1,0 +1,159 @@
+"""The projector page: ETag/304 from the version, results rules, closing view."""
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories
+from voting import ballots, rounds, tallies
+from voting.extensions import db
+from voting.models import Delegation
+
+
+@pytest.fixture
+def room(app):
+    """A bilingual poll with five delegates in three delegations."""
+    poll = factories.make_poll(options=("Alpha", "Beta", "Gamma"))
+    event = poll.event
+    delegations = [
+        Delegation(event=event, code=c, name=n)
+        for c, n in [("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú")]
+    ]
+    db.session.add_all(delegations)
+    voters = [factories.make_participant(event, delegations[i % 3]) for i in range(5)]
+    return poll, voters, [o.id for o in poll.options]
+
+
+def url(poll, live=False):
+    return f"/display/{poll.display_token}" + ("/live" if live else "")
+
+
+def vote_all(poll, voters, ids, order=None):
+    for i, voter in enumerate(voters):
+        split = (
+            ([ids[0]], [ids[1]], [ids[2]])
+            if i % 2 == 0
+            else ([ids[1]], [ids[0]], [ids[2]])
+        )
+        ranking = order or split
+        ballots.cast(voter, poll.rounds[-1].id, list(map(list, ranking)))
+
+
+def test_unknown_token_is_404(client, room):
+    assert client.get("/display/not-a-token").status_code == 404
+    assert client.get("/display/not-a-token/live").status_code == 404
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_matching_etag_answers_304_until_a_ballot_lands(client, room, live):
+    poll, voters, ids = room
+    first = client.get(url(poll, live))
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    etag = first.headers["ETag"]
+    assert (
+        client.get(url(poll, live), headers={"If-None-Match": etag}).status_code == 304
+    )
+    ballots.cast(voters[0], poll.rounds[0].id, [[ids[0]]])
+    again = client.get(url(poll, live), headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+
+
+def test_304_path_does_not_read_ballots(app, client, room):
+    poll, voters, ids = room
+    ballots.cast(voters[0], poll.rounds[0].id, [[ids[0]]])
+    etag = client.get(url(poll, True)).headers["ETag"]
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.lower())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url(poll, True), headers={"If-None-Match": etag})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 304
+    assert statements and not [s for s in statements if "ballot" in s]
+
+
+def test_tally_is_computed_once_per_version_for_many_screens(client, room):
+    poll, voters, ids = room
+    vote_all(poll, voters, ids)
+    before = tallies.cache.computed
+    for _ in range(10):
+        client.get(url(poll, True))
+    assert tallies.cache.computed == before + 1
+
+
+def test_open_round_shows_join_code_turnout_and_bilingual_ranking(client, room):
+    poll, voters, ids = room
+    vote_all(poll, voters, ids)
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert poll.event.join_code in html and "<svg" in html
+    assert "5 of 5 ballots" in html
+    assert "3 of 3 delegations have voted" in html
+    assert "Alpha" in html and "Alpha (es)" in html  # both languages side by side
+    assert "Argentina" in html
+
+
+def test_hidden_results_stay_hidden_until_close(client, room):
+    poll, voters, ids = room
+    poll.results_visibility = "hidden"
+    db.session.commit()
+    vote_all(poll, voters, ids)
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Results are hidden until the round closes." in html
+    assert "Current ranking" not in html
+    rounds.close_round(poll.rounds[0].id, "test")
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Priority list" in html
+
+
+def test_secret_poll_needs_three_ballots(client, room):
+    poll, voters, ids = room
+    vote_all(poll, voters[:2], ids)
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Results appear once 3 ballots are in." in html
+    vote_all(poll, voters[:3], ids)
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Current ranking" in html
+
+
+def test_closed_round_shows_tiers_consensus_heatmap_and_agreement(client, room):
+    poll, voters, ids = room
+    vote_all(poll, voters, ids)
+    rounds.close_round(poll.rounds[0].id, "test")
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Round 1 — closed" in html
+    assert "highest priority" in html and "high priority" in html
+    assert "Kendall&#39;s W" in html or "Kendall's W" in html
+    assert "The top 2 are the same under Schulze" in html
+    assert "Head-to-head" in html
+    assert poll.event.join_code not in html  # no join QR once closed
+    for voter in voters:  # a secret poll never names a delegate
+        assert voter.name not in html
+
+
+def test_named_poll_shows_each_delegation_ranking(client, room):
+    poll, voters, ids = room
+    poll.secret = False
+    db.session.commit()
+    vote_all(poll, voters, ids)
+    rounds.close_round(poll.rounds[0].id, "test")
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "How each delegation ranked the top options" in html
+    assert "Perú" in html
+
+
+def test_second_round_shows_rank_changes_and_w_change(client, room):
+    poll, voters, ids = room
+    vote_all(poll, voters, ids)
+    rounds.close_round(poll.rounds[0].id, "test")
+    second = rounds.next_round(poll.rounds[0].id, "test")
+    db.session.refresh(poll)
+    vote_all(poll, voters, ids, order=([ids[2]], [ids[1]], [ids[0]]))
+    rounds.close_round(second.id, "test")
+    html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
+    assert "Round 2 — closed" in html
+    assert "▲ 2" in html  # Gamma climbed from 3rd to 1st
+    assert "Change since the previous round: +" in html

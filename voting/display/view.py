@@ -1,0 +1,241 @@
+"""What the projector shows for a poll: built once, rendered by the templates.
+
+Also used by the secretariat's record, so that the screen and the record
+cannot differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import charts, tallies
+from ..aggregation import METHODS
+from ..aggregation.weighting import group_breakdown
+from ..extensions import db
+from ..models import Delegation, Poll, Round, RoundStatus
+
+#: A secret poll's tally is shown only from this many ballots on, so that a
+#: very small room cannot read individual ballots off the result.
+MIN_SECRET_BALLOTS = 3
+
+#: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
+#: nonparametric statistical techniques", Decision Sciences 28(3), Table 3.
+W_READINGS = [
+    (0.1, _l("very weak agreement")),
+    (0.3, _l("weak agreement")),
+    (0.5, _l("moderate agreement")),
+    (0.7, _l("strong agreement")),
+    (1.01, _l("very strong agreement")),
+]
+
+
+def w_reading(w: float | None) -> str:
+    """Plain-language reading of Kendall's W."""
+    if w is None:
+        return _("not enough ballots to measure agreement")
+    return str(next(text for limit, text in W_READINGS if w < limit))
+
+
+@dataclass
+class Row:
+    option_id: int
+    title: str
+    subtitle: str
+    position: int
+    score: float | None
+    tier: str  # "highest", "high"
+    tied: bool
+    change: int | None = None  # positive: moved up since the previous round
+
+
+@dataclass
+class PollView:
+    poll: Poll
+    round: Round
+    lang: str
+    second_lang: str | None
+    result: tallies.RoundResult
+    show_results: bool
+    hidden_reason: str = ""
+    rows: list[Row] = field(default_factory=list)
+    previous: tallies.RoundResult | None = None
+    w_change: float | None = None
+    agreement_line: str = ""
+    delegation_rankings: list[dict[str, Any]] = field(default_factory=list)
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        return self.round.status == RoundStatus.CLOSED
+
+    @property
+    def w(self) -> float | None:
+        return self.result.consensus["kendall_w"] if self.result.consensus else None
+
+    @property
+    def w_reading(self) -> str:
+        return w_reading(self.w)
+
+    @property
+    def tie_break_note(self) -> str:
+        tally = self.result.tally
+        if tally is None or tally.params.get("tie_break", "none") == "none":
+            return ""
+        return tally.params["tie_rule"]
+
+
+def _second_language(poll: Poll, lang: str) -> str | None:
+    languages = poll.event.language_list
+    others = [code for code in languages if code != lang]
+    return others[0] if len(languages) > 1 and others else None
+
+
+def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None):
+    tally = result.tally
+    by_id = {option.id: option for option in poll.options}
+    position = tally.position()
+    rows = []
+    for tier in tally.ranking:
+        for option_id in tier:
+            option = by_id[option_id]
+            rows.append(
+                Row(
+                    option_id=option_id,
+                    title=option.title_in(lang),
+                    subtitle=option.title_in(second) if second else "",
+                    position=position[option_id],
+                    score=tally.scores.get(option_id),
+                    tier="highest" if position[option_id] <= poll.top_k else "high",
+                    tied=len(tier) > 1,
+                )
+            )
+    return rows
+
+
+def agreement_line(result: tallies.RoundResult, poll: Poll) -> str:
+    """ "The top 2 are the same under Schulze, Borda …" (and where they differ)."""
+    agreement = result.agreement
+    if not agreement:
+        return ""
+    names = agreement["methods"]
+    main = names.index(poll.method)
+    same = [
+        METHODS[n].label
+        for i, n in enumerate(names)
+        if agreement["top_k_same"][main][i]
+    ]
+    differ = [
+        METHODS[n].label
+        for i, n in enumerate(names)
+        if not agreement["top_k_same"][main][i]
+    ]
+    line = _(
+        "The top %(k)d are the same under %(methods)s.",
+        k=poll.top_k,
+        methods=", ".join(same),
+    )
+    if differ:
+        line += " " + _("They differ under %(methods)s.", methods=", ".join(differ))
+    return line
+
+
+def _delegation_rankings(poll: Poll, round_: Round, lang: str) -> list[dict]:
+    """How each delegation ranked the top options (named polls only)."""
+    records = tallies.ballot_records(round_)
+    options = [o.id for o in poll.options]
+    breakdown = group_breakdown(records, options, method=poll.method)
+    names = dict(
+        db.session.execute(
+            db.select(Delegation.id, Delegation.name).where(
+                Delegation.event_id == poll.event_id
+            )
+        ).all()
+    )
+    by_id = {o.id: o for o in poll.options}
+    out = []
+    for key, tally in breakdown.items():
+        top = [by_id[o].title_in(lang) for tier in tally.ranking for o in tier]
+        out.append({"delegation": names.get(key, "—"), "top": top[: poll.top_k]})
+    return sorted(out, key=lambda d: d["delegation"])
+
+
+def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
+    """Everything the display shows for ``poll`` (its latest round by default)."""
+    round_ = round_ or poll.rounds[-1]
+    result = tallies.for_round(round_)
+    second = _second_language(poll, lang)
+    view = PollView(
+        poll=poll,
+        round=round_,
+        lang=lang,
+        second_lang=second,
+        result=result,
+        show_results=True,
+    )
+    if result.tally is None:
+        view.show_results, view.hidden_reason = False, _("No ballots yet.")
+    elif poll.results_visibility == "hidden" and not view.closed:
+        view.show_results = False
+        view.hidden_reason = _("Results are hidden until the round closes.")
+    elif poll.secret and result.turnout.ballots < MIN_SECRET_BALLOTS:
+        view.show_results = False
+        view.hidden_reason = _(
+            "Results appear once %(n)d ballots are in.", n=MIN_SECRET_BALLOTS
+        )
+    view.charts["turnout"] = charts.progress(
+        result.turnout.ballots, result.turnout.participants, _("Turnout")
+    )
+    if not view.show_results:
+        return view
+    view.rows = _rows(poll, result, lang, second)
+    earlier = [
+        r
+        for r in poll.rounds
+        if r.number < round_.number and r.status == RoundStatus.CLOSED
+    ]
+    if earlier:
+        view.previous = tallies.for_round(earlier[-1])
+        if view.previous.tally is not None:
+            before = view.previous.tally.position()
+            for row in view.rows:
+                row.change = before[row.option_id] - row.position
+            if view.previous.consensus and view.w is not None:
+                view.w_change = view.w - view.previous.consensus["kendall_w"]
+    score_label = result.tally.params.get("score", "")
+    view.charts["ranking"] = charts.bar_chart(
+        [
+            charts.Bar(
+                label=f"{row.position}. {row.title}",
+                sublabel=row.subtitle,
+                value=row.score or 0,
+                value_text=_format_score(row.score),
+                highlight=row.tier == "highest",
+            )
+            for row in view.rows
+        ],
+        title=_("Current ranking") + (f" ({score_label})" if score_label else ""),
+        max_value=max((abs(r.score or 0) for r in view.rows), default=1) or 1,
+    )
+    if view.closed:
+        view.agreement_line = agreement_line(result, poll)
+        view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
+        labels = [o.title_in(lang) for o in poll.options]
+        view.charts["pairwise"] = charts.heatmap(
+            result.profile.pairwise.tolist(),
+            labels,
+            _("Share of ballots ranking the row option above the column option"),
+            float(result.profile.weights.sum()),
+        )
+        if not poll.secret:
+            view.delegation_rankings = _delegation_rankings(poll, round_, lang)
+    return view
+
+
+def _format_score(score: float | None) -> str:
+    if score is None:
+        return "–"
+    return f"{score:.0f}" if float(score).is_integer() else f"{score:.2f}"

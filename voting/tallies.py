@@ -208,3 +208,72 @@ def for_round(round_: Round, with_agreement: bool | None = None) -> RoundResult:
         with_agreement,
     )
     return cache.get_or_compute(key, lambda: compute(round_, with_agreement))
+
+
+@dataclass
+class PlenaryResult:
+    """Closed workshop rounds pooled over the plenary poll's options."""
+
+    result: RoundResult
+    #: ``[(workshop poll, its RoundResult)]`` for each pooled workshop.
+    sources: list[tuple[Poll, RoundResult]]
+
+
+def plenary_sources(plenary: Poll) -> list[tuple[Poll, Round]]:
+    """The workshop polls asking the same options (by key), with their last
+    closed round."""
+    keys = {option.key for option in plenary.options}
+    sources = []
+    for poll in plenary.event.polls:
+        if poll.workshop_id is None or {o.key for o in poll.options} != keys:
+            continue
+        closed = [r for r in poll.rounds if r.status == "closed"]
+        if closed:
+            sources.append((poll, closed[-1]))
+    return sources
+
+
+def for_plenary(plenary: Poll) -> PlenaryResult:
+    """Pool each workshop's last closed round, each ballot with the weight its
+    workshop's weighting gave it, into one tally over the plenary's options."""
+    target = {option.key: option.id for option in plenary.options}
+    pooled: list[tuple[list[list[int]], float]] = []
+    sources = []
+    for poll, round_ in plenary_sources(plenary):
+        result = for_round(round_, with_agreement=False)
+        sources.append((poll, result))
+        if result.profile is None:
+            continue
+        to_plenary = {o.id: target[o.key] for o in poll.options}
+        pooled += [
+            ([[to_plenary[o] for o in tier] for tier in tiers], weight)
+            for tiers, weight in result.profile.rankings()
+        ]
+    options = list(target.values())
+    profile = Profile(options, pooled) if pooled else None
+    main = all_tallies = consensus = agreement = None
+    if profile is not None:
+        all_tallies = tally_all(profile, AGREEMENT_METHODS)
+        main = all_tallies[plenary.method]
+        consensus = consensus_report(profile)
+        agreement = method_agreement(all_tallies, k=plenary.top_k)
+    turnout = Turnout(
+        ballots=sum(r.turnout.ballots for _, r in sources),
+        participants=sum(r.turnout.participants for _, r in sources),
+        delegations_voted=0,
+        delegations_total=0,
+    )
+    return PlenaryResult(
+        result=RoundResult(
+            round_id=0,
+            version=0,
+            options=options,
+            turnout=turnout,
+            profile=profile,
+            tally=main,
+            consensus=consensus,
+            all_tallies=all_tallies or {},
+            agreement=agreement,
+        ),
+        sources=sources,
+    )

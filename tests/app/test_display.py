@@ -157,3 +157,36 @@ def test_second_round_shows_rank_changes_and_w_change(client, room):
     assert "Round 2 — closed" in html
     assert "▲ 2" in html  # Gamma climbed from 3rd to 1st
     assert "Change since the previous round: +" in html
+
+
+def test_plenary_pools_the_workshops_closed_rounds(client, demo):
+    from voting.models import Participant, Poll
+
+    polls = db.session.scalars(sa.select(Poll).order_by(Poll.id)).all()
+    workshop_polls, plenary = polls[:2], polls[2]
+    participants = db.session.scalars(sa.select(Participant)).all()
+    for poll, first in zip(workshop_polls, ["sme", "ppp"], strict=True):
+        ids = {o.key: o.id for o in poll.options}
+        order = [first] + [k for k in ids if k != first]
+        for p in participants:
+            if p.workshop_id == poll.workshop_id:
+                ballots.cast(p, poll.rounds[0].id, [[ids[k]] for k in order])
+        rounds.close_round(poll.rounds[0].id, "test")
+    response = client.get(
+        f"/display/{plenary.display_token}/plenary", headers={"Accept-Language": "en"}
+    )
+    html = response.get_data(True)
+    assert "38 ballots from 2 workshops" in html
+    assert "The workshops disagree on the top 2." in html
+    assert "Workshop 1: E-procurement trends" in html
+    etag = response.headers["ETag"]
+    again = client.get(
+        f"/display/{plenary.display_token}/plenary?fragment=1",
+        headers={"If-None-Match": etag, "Accept-Language": "en"},
+    )
+    assert again.status_code == 304
+    result = tallies.for_plenary(plenary).result
+    key = {o.id: o.key for o in plenary.options}
+    # 19 delegates put sme above ppp, 19 the reverse: a tie, reported as one.
+    assert sorted(key[o] for o in result.tally.ranking[0]) == ["ppp", "sme"]
+    assert result.tally.ties

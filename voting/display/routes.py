@@ -15,7 +15,7 @@ from markupsafe import Markup
 from ..extensions import db
 from ..models import Poll, Round, RoundCounter
 from . import bp
-from .view import build
+from .view import build, build_plenary
 
 POLL_INTERVAL_MS = 2000
 
@@ -51,8 +51,7 @@ def current_etag(token: str) -> str | None:
     return digest[:24]
 
 
-def _conditional(token: str, render) -> Response:
-    etag = current_etag(token)
+def _conditional(etag: str | None, render) -> Response:
     if etag is None:
         abort(404)
     if etag in request.if_none_match:
@@ -87,7 +86,7 @@ def poll(token):
             interval=POLL_INTERVAL_MS,
         )
 
-    return _conditional(token, render)
+    return _conditional(current_etag(token), render)
 
 
 @bp.route("/<token>/live")
@@ -99,4 +98,39 @@ def live(token):
         view = build(poll, str(get_locale()))
         return render_template("display/_live.html", view=view, qr=join_qr(poll))
 
-    return _conditional(token, render)
+    return _conditional(current_etag(token), render)
+
+
+def plenary_etag(token: str) -> str | None:
+    """ETag of the plenary view: the versions of every round of the event."""
+    plenary = db.session.scalar(
+        sa.select(Poll).filter_by(display_token=token, workshop_id=None)
+    )
+    if plenary is None:
+        return None
+    rows = db.session.execute(
+        sa.select(Round.id, Round.status, RoundCounter.version)
+        .join(Poll, Round.poll_id == Poll.id)
+        .join(RoundCounter, RoundCounter.round_id == Round.id)
+        .where(Poll.event_id == plenary.event_id)
+        .order_by(Round.id)
+    ).all()
+    state = (plenary.method, plenary.top_k, tuple(map(tuple, rows)), str(get_locale()))
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
+
+
+@bp.route("/<token>/plenary")
+def plenary(token):
+    """The event-level view: the workshops' closed rounds pooled into one tally."""
+    fragment = request.args.get("fragment") == "1"
+
+    def render(etag):
+        poll = _poll_or_404(token)
+        view = build_plenary(poll, str(get_locale()))
+        if fragment:
+            return render_template("display/_plenary_live.html", view=view)
+        return render_template(
+            "display/plenary.html", view=view, etag=etag, interval=POLL_INTERVAL_MS
+        )
+
+    return _conditional(plenary_etag(token), render)

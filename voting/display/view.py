@@ -239,3 +239,61 @@ def _format_score(score: float | None) -> str:
     if score is None:
         return "–"
     return f"{score:.0f}" if float(score).is_integer() else f"{score:.2f}"
+
+
+@dataclass
+class PlenaryView:
+    poll: Poll
+    lang: str
+    second_lang: str | None
+    plenary: tallies.PlenaryResult
+    rows: list[Row] = field(default_factory=list)
+    #: ``[{"name", "ballots", "positions": {plenary option id: position}}]``
+    workshops: list[dict[str, Any]] = field(default_factory=list)
+    #: Whether every workshop has the same top k (as sets).
+    workshops_agree: bool | None = None
+    agreement_line: str = ""
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def w(self) -> float | None:
+        consensus = self.plenary.result.consensus
+        return consensus["kendall_w"] if consensus else None
+
+    @property
+    def w_reading(self) -> str:
+        return w_reading(self.w)
+
+
+def build_plenary(poll: Poll, lang: str) -> PlenaryView:
+    """The event-level view pooling the workshops' closed rounds."""
+    plenary = tallies.for_plenary(poll)
+    result = plenary.result
+    view = PlenaryView(
+        poll=poll, lang=lang, second_lang=_second_language(poll, lang), plenary=plenary
+    )
+    key_to_plenary = {o.key: o.id for o in poll.options}
+    tops = []
+    for source_poll, source in plenary.sources:
+        positions = {}
+        if source.tally is not None:
+            by_key = {o.id: o.key for o in source_poll.options}
+            positions = {
+                key_to_plenary[by_key[o]]: p for o, p in source.tally.position().items()
+            }
+            tops.append({o for o, p in positions.items() if p <= poll.top_k})
+        view.workshops.append(
+            {
+                "name": source_poll.workshop.title(lang),
+                "ballots": source.turnout.ballots,
+                "positions": positions,
+            }
+        )
+    if len(tops) > 1:
+        view.workshops_agree = all(top == tops[0] for top in tops)
+    if result.tally is None:
+        return view
+    view.rows = _rows(poll, result, lang, view.second_lang)
+    view.agreement_line = agreement_line(result, poll)
+    view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
+    return view

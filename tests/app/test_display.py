@@ -190,3 +190,25 @@ def test_plenary_pools_the_workshops_closed_rounds(client, demo):
     # 19 delegates put sme above ppp, 19 the reverse: a tie, reported as one.
     assert sorted(key[o] for o in result.tally.ranking[0]) == ["ppp", "sme"]
     assert result.tally.ties
+
+
+def test_tally_json_follows_the_display_rules(client, room):
+    poll, voters, ids = room
+    api = f"/api/display/{poll.display_token}/tally"
+    body = client.get(api).json
+    assert body["turnout"] == {
+        "ballots": 0,
+        "participants": 5,
+        "delegations_voted": 0,
+        "delegations_total": 3,
+    }
+    assert body["tally"] is None and body["results_visible"] is False
+    vote_all(poll, voters, ids)
+    response = client.get(api)
+    assert response.json["tally"]["ranking"] == [[ids[0]], [ids[1]], [ids[2]]]
+    assert response.json["tally"]["method"] == "schulze"
+    assert (
+        client.get(api, headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )
+    assert client.get("/api/display/nope/tally").status_code == 404

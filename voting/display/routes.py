@@ -20,7 +20,7 @@ from .view import build, build_plenary
 POLL_INTERVAL_MS = 2000
 
 
-def _poll_or_404(token: str) -> Poll:
+def poll_or_404(token: str) -> Poll:
     poll = db.session.scalar(sa.select(Poll).filter_by(display_token=token))
     if poll is None or not poll.rounds:
         abort(404)
@@ -51,7 +51,7 @@ def current_etag(token: str) -> str | None:
     return digest[:24]
 
 
-def _conditional(etag: str | None, render) -> Response:
+def conditional(etag: str | None, render) -> Response:
     if etag is None:
         abort(404)
     if etag in request.if_none_match:
@@ -76,7 +76,7 @@ def poll(token):
     """The projector page of a poll."""
 
     def render(etag):
-        poll = _poll_or_404(token)
+        poll = poll_or_404(token)
         view = build(poll, str(get_locale()))
         return render_template(
             "display/poll.html",
@@ -86,7 +86,7 @@ def poll(token):
             interval=POLL_INTERVAL_MS,
         )
 
-    return _conditional(current_etag(token), render)
+    return conditional(current_etag(token), render)
 
 
 @bp.route("/<token>/live")
@@ -94,11 +94,11 @@ def live(token):
     """The part of the projector page that changes, polled by display.js."""
 
     def render(etag):
-        poll = _poll_or_404(token)
+        poll = poll_or_404(token)
         view = build(poll, str(get_locale()))
         return render_template("display/_live.html", view=view, qr=join_qr(poll))
 
-    return _conditional(current_etag(token), render)
+    return conditional(current_etag(token), render)
 
 
 def plenary_etag(token: str) -> str | None:
@@ -125,7 +125,7 @@ def plenary(token):
     fragment = request.args.get("fragment") == "1"
 
     def render(etag):
-        poll = _poll_or_404(token)
+        poll = poll_or_404(token)
         view = build_plenary(poll, str(get_locale()))
         if fragment:
             return render_template("display/_plenary_live.html", view=view)
@@ -133,4 +133,4 @@ def plenary(token):
             "display/plenary.html", view=view, etag=etag, interval=POLL_INTERVAL_MS
         )
 
-    return _conditional(plenary_etag(token), render)
+    return conditional(plenary_etag(token), render)

@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_account)
     app.cli.add_command(translate)
+    app.cli.add_command(backup)
     try:
         from .tally_cli import tally_command
     except ImportError:  # the aggregation engine is not there yet
@@ -111,3 +112,27 @@ def update():
 def compile_():
     """Compile every catalogue to .mo (the setup commands run this)."""
     _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@click.command()
+@click.argument("destination", type=click.Path(dir_okay=False, writable=True))
+def backup(destination: str):
+    """Copy the live SQLite database to DESTINATION with SQLite's backup API.
+
+    Safe while the app is serving (never copy the live file itself: with WAL,
+    the file alone can be inconsistent). For PostgreSQL use pg_dump.
+    """
+    import sqlite3
+
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("backup works on SQLite; use pg_dump for PostgreSQL")
+    source = sqlite3.connect(engine.url.database)
+    target = sqlite3.connect(destination)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    click.echo(f"Backed up {engine.url.database} to {destination}.")

@@ -3,6 +3,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -67,6 +68,19 @@ def register_error_handlers(app):
     def http_error(error):
         detail = error.description if getattr(error, "show_detail", False) else None
         return render_error(error.code or 500, detail)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(error):
+        # A dropped connection or a database restart: nothing was committed,
+        # the pool is refreshed (pre-ping), the next request goes through.
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", error)
+        response = app.make_response(render_error(503))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

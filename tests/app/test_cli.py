@@ -66,3 +66,19 @@ def test_create_account_refuses_a_duplicate(app, db, runner):
     assert result.exit_code != 0
     assert "exists" in result.output
     assert count(db, Account) == 1
+
+
+def test_backup_copies_a_consistent_sqlite_database(app, db, runner, tmp_path):
+    import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        result = runner.invoke(args=["backup", str(tmp_path / "b.db")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    runner.invoke(args=["seed-demo"])
+    target = tmp_path / "backup.sqlite3"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT count(*) FROM participant").fetchone() == (38,)
+    conn.close()

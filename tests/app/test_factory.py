@@ -66,3 +66,29 @@ def test_security_headers(client):
     csp = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_gunicorn_refuses_several_workers_on_sqlite(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    warnings = []
+    server = SimpleNamespace(
+        cfg=SimpleNamespace(workers=4),
+        log=SimpleNamespace(warning=lambda *a: warnings.append(a)),
+    )
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="SQLite"):
+        conf.on_starting(server)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/prioriza")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    conf.on_starting(server)
+    assert warnings  # memory:// limits with 4 workers are reported
+    server.cfg.workers = 1
+    monkeypatch.delenv("DATABASE_URL")
+    conf.on_starting(server)  # one SQLite process is fine

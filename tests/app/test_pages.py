@@ -81,3 +81,18 @@ def test_csrf_is_enforced_when_enabled(app):
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
     response = client.post("/lang", data={"lang": "en", "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_lost_database_connection_is_a_translated_503(erroring_app):
+    import sqlalchemy as sa
+
+    @erroring_app.route("/_db_down")
+    def _db_down():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
+
+    client = erroring_app.test_client()
+    response = client.get("/_db_down", headers={"Accept-Language": "pt"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert '<html lang="pt"' in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # the next request is served

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import event as sa_event
 
@@ -128,6 +128,8 @@ def configure_sqlite(engine) -> None:
 def select_locale() -> str:
     """The user's explicit choice > Accept-Language > the event's default."""
     languages = current_languages()
+    if not has_request_context():  # CLI and services called from scripts
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -137,14 +139,10 @@ def select_locale() -> str:
     event = g.get("event")
     if event is not None:
         return event.default_language
-    from flask import current_app
-
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_languages() -> tuple[str, ...]:
-    from flask import current_app
-
     return current_app.config["LANGUAGES"]
 
 

@@ -51,8 +51,12 @@ class CastResult:
     replayed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"receipt_code": self.receipt_code, "revision": self.revision,
-                "ranking": self.ranking, "round_id": self.round_id}
+        return {
+            "receipt_code": self.receipt_code,
+            "revision": self.revision,
+            "ranking": self.ranking,
+            "round_id": self.round_id,
+        }
 
 
 def validate_ranking(raw: Any, poll: Poll) -> list[list[int]]:
@@ -69,8 +73,9 @@ def validate_ranking(raw: Any, poll: Poll) -> list[list[int]]:
             if not isinstance(option_id, int) or isinstance(option_id, bool):
                 raise BallotError(_("Options must be given by their number."))
             if option_id not in known:
-                raise BallotError(_("Option %(id)s is not part of this poll.",
-                                    id=option_id))
+                raise BallotError(
+                    _("Option %(id)s is not part of this poll.", id=option_id)
+                )
             if option_id in seen:
                 raise BallotError(_("An option was ranked twice."))
             seen.add(option_id)
@@ -96,18 +101,25 @@ def ranking_from_form(form, poll: Poll) -> list[list[int]]:
         if not value:
             continue
         if not value.isdigit() or not 1 <= int(value) <= len(poll.options):
-            raise BallotError(_("Choose a rank between 1 and %(n)d.",
-                                n=len(poll.options)))
+            raise BallotError(
+                _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
+            )
         by_rank.setdefault(int(value), []).append(option.id)
     return validate_ranking([by_rank[r] for r in sorted(by_rank)], poll)
 
 
-def _request_hash(round_id: int, ranking: list[list[int]]) -> str:
-    canonical = json.dumps({"round": round_id, "ranking": ranking}, sort_keys=True)
+def request_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 of a canonical JSON request, for idempotency checks."""
+    canonical = json.dumps(payload, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(participant: Participant, key: str, digest: str) -> CastResult | None:
+def stored_response(participant: Participant, key: str, digest: str) -> dict | None:
+    """The first answer given under an idempotency key, if any.
+
+    The same key with another request is refused (422), as the IETF
+    Idempotency-Key draft asks.
+    """
     stored = db.session.scalar(
         sa.select(IdempotencyKey).filter_by(participant_id=participant.id, key=key)
     )
@@ -115,9 +127,18 @@ def _replay(participant: Participant, key: str, digest: str) -> CastResult | Non
         return None
     if stored.request_hash != digest:
         raise BallotError(
-            _("This submission was already sent with a different ranking. "
-              "Reload the page and submit again."), 422)
-    return CastResult(**stored.response, replayed=True)
+            _(
+                "This submission was already sent with different content. "
+                "Reload the page and submit again."
+            ),
+            422,
+        )
+    return stored.response
+
+
+def _replay(participant: Participant, key: str, digest: str) -> CastResult | None:
+    response = stored_response(participant, key, digest)
+    return None if response is None else CastResult(**response, replayed=True)
 
 
 def eligible(participant: Participant, poll: Poll) -> bool:
@@ -135,20 +156,32 @@ def _upsert(round_: Round, participant: Participant, ranking) -> tuple[str, int]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     stmt = insert(Ballot).values(
-        round_id=round_.id, participant_id=participant.id, ranking=ranking,
-        receipt_code=new_code(10), revision=1, created_at=now, updated_at=now,
+        round_id=round_.id,
+        participant_id=participant.id,
+        ranking=ranking,
+        receipt_code=new_code(10),
+        revision=1,
+        created_at=now,
+        updated_at=now,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[Ballot.round_id, Ballot.participant_id],
-        set_={"ranking": stmt.excluded.ranking, "updated_at": now,
-              "revision": Ballot.revision + 1},
+        set_={
+            "ranking": stmt.excluded.ranking,
+            "updated_at": now,
+            "revision": Ballot.revision + 1,
+        },
     ).returning(Ballot.receipt_code, Ballot.revision)
     receipt, revision = db.session.execute(stmt).one()
     return receipt, revision
 
 
-def cast(participant: Participant, round_id: int, raw_ranking: Any,
-         idempotency_key: str | None = None) -> CastResult:
+def cast(
+    participant: Participant,
+    round_id: int,
+    raw_ranking: Any,
+    idempotency_key: str | None = None,
+) -> CastResult:
     """Record (or revise) the participant's ballot in an open round, atomically.
 
     In one transaction: lock the round row against a concurrent close, check
@@ -165,31 +198,45 @@ def cast(participant: Participant, round_id: int, raw_ranking: Any,
     if round_ is None or not eligible(participant, round_.poll):
         raise BallotError(_("This ballot is for a round you cannot vote in."), 400)
     ranking = validate_ranking(raw_ranking, round_.poll)
-    digest = _request_hash(round_.id, ranking)
+    digest = request_hash({"round": round_.id, "ranking": ranking})
     if idempotency_key:
         replay = _replay(participant, idempotency_key, digest)
         if replay is not None:
             return replay
     if round_.status != RoundStatus.OPEN:
-        raise BallotError(_("This round is closed. Your ballot was not recorded.")
-                          if round_.status == RoundStatus.CLOSED
-                          else _("This round is not open yet."), 409)
+        raise BallotError(
+            _("This round is closed. Your ballot was not recorded.")
+            if round_.status == RoundStatus.CLOSED
+            else _("This round is not open yet."),
+            409,
+        )
     receipt, revision = _upsert(round_, participant, ranking)
     db.session.execute(
-        sa.update(RoundCounter).where(RoundCounter.round_id == round_.id)
+        sa.update(RoundCounter)
+        .where(RoundCounter.round_id == round_.id)
         .values(version=RoundCounter.version + 1)
     )
     result = CastResult(receipt, revision, ranking, round_.id)
     if idempotency_key:
-        db.session.add(IdempotencyKey(participant_id=participant.id,
-                                      key=idempotency_key, request_hash=digest,
-                                      response=result.as_dict()))
-    db.session.add(AuditEntry(
-        # Secret polls: the log says a ballot was cast, never whose.
-        actor="participant" if round_.poll.secret else f"participant:{participant.id}",
-        action="ballot_cast" if revision == 1 else "ballot_revised",
-        event_id=round_.poll.event_id, round_id=round_.id,
-    ))
+        db.session.add(
+            IdempotencyKey(
+                participant_id=participant.id,
+                key=idempotency_key,
+                request_hash=digest,
+                response=result.as_dict(),
+            )
+        )
+    db.session.add(
+        AuditEntry(
+            # Secret polls: the log says a ballot was cast, never whose.
+            actor="participant"
+            if round_.poll.secret
+            else f"participant:{participant.id}",
+            action="ballot_cast" if revision == 1 else "ballot_revised",
+            event_id=round_.poll.event_id,
+            round_id=round_.id,
+        )
+    )
     try:
         db.session.commit()
     except sa.exc.IntegrityError:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from voting import create_app
+from voting import create_app, tallies
 from voting.extensions import db as _db
 
 from . import factories
@@ -38,6 +38,9 @@ def app(tmp_path):
     def _fresh_g():
         g.__dict__.clear()
 
+    # Tallies are cached per process by (round id, version): a fresh database
+    # reuses both numbers, so each test starts with an empty cache.
+    tallies.cache.clear()
     with app.app_context():
         if POSTGRES:
             reset_database(_db.engine)

@@ -66,6 +66,10 @@ class _Cache:
         self.lock = threading.Lock()
         self.computed = 0  # for tests: how many results were computed
 
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
     def get_or_compute(self, key, compute):
         with self.lock:
             if key in self.data:

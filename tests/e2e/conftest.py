@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import POSTGRES, reset_database
-from voting import create_app
+from voting import create_app, tallies
 from voting.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -45,6 +45,7 @@ def live_app(tmp_path):
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": None,
     })
+    tallies.cache.clear()
     with app.app_context():
         if POSTGRES:
             reset_database(db.engine)

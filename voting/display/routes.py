@@ -59,8 +59,9 @@ def conditional(etag: str | None, render) -> Response:
     else:
         response = Response(render(etag))
     response.set_etag(etag)
-    # Always revalidate: the version number decides, not a clock.
-    response.headers["Cache-Control"] = "no-cache"
+    # Results are never stored by browsers or proxies; display.js sends
+    # If-None-Match itself, so the 304 path works without a cache.
+    response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response

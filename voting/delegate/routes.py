@@ -1,3 +1,523 @@
-"""Delegate views (thin: parse, authorise, call ``ballots``, render)."""
+"""Delegate views: join (personal link, event code, QR), language, ballot, receipt.
 
-from . import bp  # noqa: F401
+A delegate is known by the session alone: ``participant_id`` and ``event_id``,
+``link`` (a prefix of the participant's token hash, so that reissuing the
+personal link ends every older session) and ``via`` ("link" or "code":
+delegates who joined with the event code may vote only in open-mode polls).
+Views stay thin; every ballot goes through :func:`voting.ballots.cast`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import (
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from ..ballots import (
+    BallotError,
+    cast,
+    current_ballot,
+    eligible,
+    find_receipt,
+    ranking_from_form,
+)
+from ..errors import fail
+from ..extensions import db, limiter
+from ..models import (
+    AuditEntry,
+    Delegation,
+    Event,
+    Participant,
+    Poll,
+    Round,
+    RoundStatus,
+    hash_token,
+)
+from . import bp, cli  # noqa: F401  (cli registers `flask delegate-link`)
+from .forms import LANGUAGE_NAMES, CodeForm, DetailsForm, LanguageForm, ReceiptForm
+
+SESSION_KEYS = ("participant_id", "event_id", "link", "via")
+
+
+# --- identity ---------------------------------------------------------------
+
+
+def link_fingerprint(participant: Participant) -> str:
+    """The part of the token hash kept in the session (changes on reissue)."""
+    return (participant.token_hash or "")[:16]
+
+
+def start_session(participant: Participant, via: str) -> None:
+    """A fresh session for this participant and event only (the language stays)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["participant_id"] = participant.id
+    session["event_id"] = participant.event_id
+    session["link"] = link_fingerprint(participant)
+    session["via"] = via
+    # A phone closes its browser between sessions of the seminar.
+    session.permanent = True
+
+
+def current_participant() -> Participant | None:
+    """The signed-in delegate, or None (and the stale session is forgotten)."""
+    participant_id = session.get("participant_id")
+    if participant_id is None:
+        return None
+    participant = db.session.get(Participant, participant_id)
+    if (
+        participant is None
+        or participant.event_id != session.get("event_id")
+        or link_fingerprint(participant) != session.get("link")
+    ):
+        for key in SESSION_KEYS:
+            session.pop(key, None)
+        return None
+    g.event = participant.event
+    return participant
+
+
+def session_ended_message() -> str:
+    return _(
+        "Your session has ended. Open your personal link again, or join with "
+        "the event code."
+    )
+
+
+def delegate_required(view):
+    """Pages for a signed-in delegate; others get a translated 401 page."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        participant = current_participant()
+        if participant is None:
+            fail(401, session_ended_message())
+        return view(participant, *args, **kwargs)
+
+    return wrapped
+
+
+def may_vote(participant: Participant, poll: Poll) -> bool:
+    """Eligible for the poll, and code-joined delegates only in open-mode polls."""
+    if not eligible(participant, poll):
+        return False
+    return session.get("via") != "code" or poll.open_mode
+
+
+def voting_round(poll: Poll) -> Round | None:
+    """The round a delegate sees: the latest one that has been opened."""
+    started = [r for r in poll.rounds if r.status != RoundStatus.DRAFT]
+    return started[-1] if started else None
+
+
+def no_store(response):
+    """Ballots and receipts are personal: never cached, not even by the browser."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def lang() -> str:
+    return str(get_locale())
+
+
+# --- rate limits --------------------------------------------------------------
+
+
+def _join_limit() -> str:
+    return current_app.config.get("DELEGATE_JOIN_LIMIT", "20 per minute")
+
+
+def _failed(response) -> bool:
+    return bool(g.get("lookup_failed"))
+
+
+#: Failed code joins and link lookups, per IP; a valid join never counts.
+join_limit = limiter.shared_limit(
+    _join_limit, scope="delegate-join", deduct_when=_failed
+)
+#: Failed receipt checks, per IP.
+receipt_limit = limiter.limit(_join_limit, methods=["POST"], deduct_when=_failed)
+
+
+# --- join -----------------------------------------------------------------------
+
+
+@bp.route("/j/<token>")
+@join_limit
+def link(token: str):
+    """Join with a personal link (or its QR): start a session, ask the language."""
+    participant = None
+    if 16 <= len(token) <= 100:
+        participant = db.session.scalar(
+            sa.select(Participant).filter_by(token_hash=hash_token(token))
+        )
+    if participant is None:
+        g.lookup_failed = True
+        fail(
+            404,
+            _(
+                "This personal link is not valid. It may have been replaced by a "
+                "newer one: ask the organisers for your current link."
+            ),
+        )
+    start_session(participant, "link")
+    return no_store(redirect(url_for(".language")))
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def event_for_code(raw: str) -> Event | None:
+    """The event of a join code, if it has at least one open-mode poll."""
+    code = normalise_code(raw)
+    if not 4 <= len(code) <= 12:
+        return None
+    event = db.session.scalar(sa.select(Event).filter_by(join_code=code))
+    if event is None or not any(poll.open_mode for poll in event.polls):
+        return None
+    return event
+
+
+def wrong_code_message() -> str:
+    return _(
+        "This code is not valid, or the event is not open to joining with a code. "
+        "Check the code on the screen and try again."
+    )
+
+
+def _details_form(event: Event, **kwargs) -> DetailsForm:
+    form = DetailsForm(**kwargs)
+    form.delegation.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(str(d.id), d.name) for d in event.delegations
+    ]
+    if not event.delegations:
+        # An event without delegations: nothing to choose.
+        del form.delegation
+    return form
+
+
+def _code_page(form: CodeForm, error: str | None, status: int):
+    return no_store(
+        current_app.make_response(
+            (render_template("delegate/join.html", form=form, error=error), status)
+        )
+    )
+
+
+def _details_page(form: DetailsForm, event: Event, status: int = 200):
+    return no_store(
+        current_app.make_response(
+            (
+                render_template(
+                    "delegate/join_details.html", form=form, event=event, lang=lang()
+                ),
+                status,
+            )
+        )
+    )
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@join_limit
+def join():
+    """Join an open-mode event with its code: code → name and delegation → language.
+
+    ``GET /join?code=…`` is what the projector's QR opens.
+    """
+    if request.method == "GET":
+        raw = request.args.get("code", "")
+        if not raw:
+            return _code_page(CodeForm(), None, 200)
+        event = event_for_code(raw)
+        if event is None:
+            g.lookup_failed = True
+            return _code_page(CodeForm(code=raw), wrong_code_message(), 404)
+        return _details_page(_details_form(event, code=normalise_code(raw)), event)
+
+    if "name" not in request.form:
+        form = CodeForm()
+        if not form.validate_on_submit():
+            return _code_page(form, None, 400)
+        event = event_for_code(form.code.data)
+        if event is None:
+            g.lookup_failed = True
+            return _code_page(form, wrong_code_message(), 404)
+        return _details_page(
+            _details_form(event, formdata=None, code=normalise_code(form.code.data)),
+            event,
+        )
+
+    event = event_for_code(request.form.get("code", ""))
+    if event is None:
+        g.lookup_failed = True
+        return _code_page(
+            CodeForm(formdata=None, code=request.form.get("code", "")),
+            wrong_code_message(),
+            404,
+        )
+    form = _details_form(event)
+    if not form.validate_on_submit():
+        return _details_page(form, event, 400)
+    delegation = None
+    if "delegation" in form:
+        delegation = db.session.get(Delegation, int(form.delegation.data))
+    participant = Participant(
+        event=event,
+        delegation=delegation,
+        name=form.name.data,
+        language=session.get("lang"),
+    )
+    # The token is thrown away: it only anchors the session fingerprint.
+    participant.issue_token()
+    db.session.add(participant)
+    db.session.add(
+        AuditEntry(
+            actor="participant",
+            action="participant_joined",
+            event_id=event.id,
+            details={"via": "code"},
+        )
+    )
+    db.session.commit()
+    start_session(participant, "code")
+    return no_store(redirect(url_for(".language")))
+
+
+# --- language -------------------------------------------------------------------
+
+
+@bp.route("/vote/language", methods=["GET", "POST"])
+@delegate_required
+def language(participant: Participant):
+    """Language first: es / en / pt / fr, preselected from the browser."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        participant.language = form.lang.data
+        db.session.commit()
+        return redirect(url_for(".polls"))
+    if request.method == "GET":
+        languages = current_app.config["LANGUAGES"]
+        form.lang.data = (
+            session.get("lang")
+            or request.accept_languages.best_match(languages)
+            or (participant.language if participant.language in languages else None)
+            or participant.event.default_language
+        )
+    status = 400 if form.errors else 200
+    page = render_template(
+        "delegate/language.html", form=form, names=LANGUAGE_NAMES, lang=lang()
+    )
+    return no_store(current_app.make_response((page, status)))
+
+
+# --- polls and ballot ---------------------------------------------------------------
+
+
+def votable_polls(participant: Participant) -> list[tuple[Poll, Round]]:
+    """The participant's polls that have an open or closed round, in order."""
+    polls = db.session.scalars(
+        sa.select(Poll)
+        .filter_by(event_id=participant.event_id)
+        .order_by(Poll.position, Poll.id)
+    ).all()
+    found = []
+    for poll in polls:
+        round_ = voting_round(poll)
+        if round_ is not None and may_vote(participant, poll):
+            found.append((poll, round_))
+    return found
+
+
+@bp.route("/vote")
+@delegate_required
+def polls(participant: Participant):
+    """The polls the delegate can vote in; straight to the ballot when one is open."""
+    found = votable_polls(participant)
+    open_ = [(p, r) for p, r in found if r.is_open]
+    if len(open_) == 1:
+        return redirect(url_for(".ballot", poll_id=open_[0][0].id))
+    voted = {r.id for p, r in found if current_ballot(participant, r) is not None}
+    page = render_template(
+        "delegate/polls.html",
+        found=found,
+        voted=voted,
+        participant=participant,
+        lang=lang(),
+    )
+    return no_store(current_app.make_response(page))
+
+
+def draft_key(participant: Participant, round_: Round) -> str:
+    """localStorage key of the draft: per participant and round, not identifying."""
+    seed = f"{participant.token_hash}:{round_.id}"
+    return "prioriza-draft-" + hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
+def ranks_of(ranking: list[list[int]] | None) -> dict[int, int]:
+    """Option id → rank number (tied options share it) for the plain form."""
+    return {
+        option_id: position
+        for position, tier in enumerate(ranking or [], start=1)
+        for option_id in tier
+    }
+
+
+def second_language(event: Event, current: str) -> str | None:
+    """The event's other language, shown in small type when it is bilingual."""
+    others = [code for code in event.language_list if code != current]
+    return others[0] if len(event.language_list) > 1 and others else None
+
+
+def _ballot_page(
+    participant: Participant,
+    poll: Poll,
+    round_: Round,
+    *,
+    ranks: dict[int, int] | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
+    current = lang()
+    ballot = current_ballot(participant, round_)
+    if ranks is None:
+        ranks = ranks_of(ballot.ranking if ballot else None)
+    page = render_template(
+        "delegate/ballot.html",
+        poll=poll,
+        round=round_,
+        ballot=ballot,
+        tiers=ranking_titles(poll, ballot.ranking, current) if ballot else [],
+        ranks=ranks,
+        error=error,
+        lang=current,
+        second=second_language(poll.event, current),
+        submission_key=secrets.token_urlsafe(16),
+        draft_key=draft_key(participant, round_),
+    )
+    return no_store(current_app.make_response((page, status)))
+
+
+def _poll_for(participant: Participant, poll_id: int) -> tuple[Poll, Round]:
+    poll = db.session.get(Poll, poll_id)
+    if poll is None or not may_vote(participant, poll):
+        fail(404, _("There is no poll here for you. Check the link or the code."))
+    round_ = voting_round(poll)
+    if round_ is None:
+        fail(409, _("Voting in this poll has not started yet. Please wait."))
+    return poll, round_
+
+
+@bp.route("/vote/<int:poll_id>", methods=["GET", "POST"])
+@delegate_required
+def ballot(participant: Participant, poll_id: int):
+    """The ballot: tap to rank (with the script) or a rank select per option.
+
+    POST is the plain form: gaps in the rank numbers are closed, the hidden
+    submission key makes a double tap count once, and the answer redirects to
+    the receipt.
+    """
+    poll, round_ = _poll_for(participant, poll_id)
+    if request.method == "GET":
+        return _ballot_page(participant, poll, round_)
+    submitted = {
+        option.id: request.form.get(f"rank-{option.id}", "") for option in poll.options
+    }
+    ranks = {oid: int(v) for oid, v in submitted.items() if v.strip().isdigit()}
+    try:
+        round_id = int(request.form.get("round", ""))
+    except ValueError:
+        round_id = -1
+    try:
+        if round_id != round_.id and round_id not in {r.id for r in poll.rounds}:
+            raise BallotError(_("This ballot is for a round you cannot vote in."))
+        ranking = ranking_from_form(request.form, poll)
+        cast(participant, round_id, ranking, request.form.get("key") or None)
+    except BallotError as error:
+        db.session.rollback()
+        return _ballot_page(
+            participant,
+            poll,
+            round_,
+            ranks=ranks,
+            error=error.message,
+            status=error.status,
+        )
+    return redirect(url_for(".receipt", round_id=round_id), 303)
+
+
+def ranking_titles(poll: Poll, ranking: list[list[int]], current: str):
+    """Tiers of option titles in the delegate's language."""
+    by_id = {option.id: option for option in poll.options}
+    return [
+        [by_id[option_id].title_in(current) for option_id in tier if option_id in by_id]
+        for tier in ranking
+    ]
+
+
+@bp.route("/vote/receipt/<int:round_id>")
+@delegate_required
+def receipt(participant: Participant, round_id: int):
+    """“Ballot recorded”: the delegate's own ranking and the receipt code."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not may_vote(participant, round_.poll):
+        fail(404, _("There is no poll here for you. Check the link or the code."))
+    ballot = current_ballot(participant, round_)
+    if ballot is None:
+        fail(404, _("No ballot of yours is recorded in this round yet."))
+    current = lang()
+    page = render_template(
+        "delegate/receipt.html",
+        poll=round_.poll,
+        round=round_,
+        ballot=ballot,
+        tiers=ranking_titles(round_.poll, ballot.ranking, current),
+        lang=current,
+    )
+    return no_store(current_app.make_response(page))
+
+
+# --- receipt check ----------------------------------------------------------------
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+@receipt_limit
+def check_receipt():
+    """Check a receipt code: is that ballot counted, and when was it last changed?
+
+    Answers only about the round (poll, number, status) and the time of the
+    last revision: never the ranking or who cast it.
+    """
+    current_participant()  # the delegate's event decides the default language
+    form = ReceiptForm()
+    found = None
+    status = 200
+    if form.validate_on_submit():
+        found = find_receipt(form.code.data)
+        if found is None:
+            g.lookup_failed = True
+            form.code.errors.append(
+                _("No ballot has this receipt code. Check the code and try again.")
+            )
+            status = 404
+    elif form.errors:
+        status = 400
+    page = render_template("delegate/check.html", form=form, ballot=found, lang=lang())
+    return no_store(current_app.make_response((page, status)))

@@ -1,3 +1,189 @@
-"""Secretariat views."""
+"""Secretariat views: the export page, downloads, the record, the audit log.
 
-from . import bp  # noqa: F401
+Views are thin: they authorise, call :mod:`voting.exports`, record the export
+in the audit log and stream the file. ``flask export`` takes the same path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import (
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_babel import force_locale
+from flask_login import current_user
+
+from .. import exports
+from ..auth import role_required
+from ..errors import fail
+from ..models import Event, Poll, Round
+from . import bp
+
+
+def _send(export: exports.Export, inline: bool = False) -> Response:
+    """Log the export, then stream it as an attachment (or inline)."""
+    exports.log_export(export, f"account:{current_user.id}")
+    response = Response(
+        stream_with_context(iter(export.chunks)), mimetype=export.mimetype
+    )
+    disposition = "inline" if inline else "attachment"
+    response.headers.set("Content-Disposition", disposition, filename=export.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _run(make):
+    """Call an export function; turn an :class:`ExportError` into a 4xx page."""
+    try:
+        return make()
+    except exports.ExportError as error:
+        fail(error.status, error.message)
+
+
+def _or_404(model, ident: int):
+    row = exports.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/")
+@role_required("secretariat")
+def index():
+    """Events → polls → rounds, with download links per closed round."""
+    return render_template(
+        "secretariat/index.html",
+        events=exports.catalogue(),
+        formats=("csv", "xlsx", "json"),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/export.<fmt>")
+@role_required("secretariat")
+def export_round(round_id: int, fmt: str):
+    """One closed round in any format; the record in ``?lang=es`` or ``es+en``."""
+    round_ = _or_404(Round, round_id)
+    export = _run(
+        lambda: exports.export_round(
+            round_, fmt, request.args.get("lang"), embed_css=_embed()
+        )
+    )
+    return _send(export, inline=_inline(export))
+
+
+@bp.route("/polls/<int:poll_id>/export.<fmt>")
+@role_required("secretariat")
+def export_poll(poll_id: int, fmt: str):
+    """Every closed round of a poll together."""
+    poll = _or_404(Poll, poll_id)
+    export = _run(
+        lambda: exports.export_poll(
+            poll, fmt, request.args.get("lang"), embed_css=_embed()
+        )
+    )
+    return _send(export, inline=_inline(export))
+
+
+@bp.route("/plenary/<int:poll_id>/export.<fmt>")
+@role_required("secretariat")
+def export_plenary(poll_id: int, fmt: str):
+    """The event level: the workshops' last closed rounds pooled for a plenary."""
+    poll = _or_404(Poll, poll_id)
+    export = _run(
+        lambda: exports.export_plenary(
+            poll, fmt, request.args.get("lang"), embed_css=_embed()
+        )
+    )
+    return _send(export, inline=_inline(export))
+
+
+@bp.route("/rounds/<int:round_id>/named-ballots.<fmt>")
+@role_required("secretariat")
+def named_ballots(round_id: int, fmt: str):
+    """Who ranked what (named polls only; 403 for a secret poll)."""
+    round_ = _or_404(Round, round_id)
+    export = _run(
+        lambda: exports.export_named_ballots(round_, fmt, request.args.get("lang"))
+    )
+    return _send(export)
+
+
+@bp.route("/events/<int:event_id>/audit.csv")
+@role_required("secretariat")
+def audit_log(event_id: int):
+    """The event's audit log as CSV."""
+    event = _or_404(Event, event_id)
+    return _send(exports.audit_log(event))
+
+
+def _embed() -> bool:
+    """Inline the CSS only in a downloaded record (the page itself links it)."""
+    return request.args.get("download") == "1"
+
+
+def _inline(export: exports.Export) -> bool:
+    return export.fmt == "html" and not _embed()
+
+
+@bp.cli.command("export")
+@click.argument("target")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf"]),
+    help="toi/soi: the PrefLib ballots in the most restrictive type they fit.",
+)
+@click.option("--lang", default=None, help="Record language: es, en, pt, fr or es+en.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file ('-' for stdout; default: the export's own name).",
+)
+def export_command(target: str, fmt: str, lang: str | None, out: Path | None):
+    """Export a closed ROUND (id), or poll:ID (all rounds), or plenary:ID.
+
+    The same code path as the secretariat's downloads; each export is
+    recorded in the audit log with actor "cli". A PrefLib file of weighted
+    ballots is written with its weights companion CSV beside it.
+    """
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        kind, _sep, ident = target.rpartition(":")
+        if not ident.isdigit() or kind not in ("", "round", "poll", "plenary"):
+            raise click.BadParameter(
+                "use a round id, poll:ID or plenary:ID", param_hint="TARGET"
+            )
+        model = Round if kind in ("", "round") else Poll
+        row = exports.get(model, int(ident))
+        if row is None:
+            raise click.ClickException(f"No {model.__name__.lower()} {ident}.")
+        make = {
+            Round: exports.export_round,
+            Poll: exports.export_plenary if kind == "plenary" else exports.export_poll,
+        }[model]
+        try:
+            export = make(row, fmt, lang)
+            body = export.read()
+        except exports.ExportError as error:
+            raise click.ClickException(error.message) from None
+    exports.log_export(export, "cli")
+    if out is not None and str(out) == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(body)
+        stream.flush()
+        return
+    path = out or Path(export.filename)
+    path.write_bytes(body)
+    click.echo(f"{path} ({len(body)} bytes)", err=True)
+    for name, data in export.companions.items():
+        companion = path.with_name(name)
+        companion.write_bytes(data)
+        click.echo(f"{companion} ({len(data)} bytes)", err=True)

@@ -1,0 +1,403 @@
+"""Secretariat exports: priority list, ballots, record — one code path for all.
+
+Views and ``flask export`` both call the ``export_*`` functions, which return
+an :class:`Export` (file name, media type, body chunks) and never touch the
+request; :func:`log_export` appends the audit entry. Formats:
+
+- ``csv``, ``xlsx``, ``json``: the priority list, scores per method, the
+  pairwise matrix, turnout and metadata (tables from :mod:`.tables`);
+- ``toi``/``soi`` (also ``soc``, ``toc``, ``preflib``): the anonymised
+  ballots in the most restrictive PrefLib type they fit — the file name's
+  extension says which — and ``weights``: its weights companion CSV;
+- ``html``, ``pdf``: the agreements record in one language or two side by
+  side (``es+en``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Account, AuditEntry, Event, Poll, Round
+from . import record, tables, writers
+from .ballots import named_ballots
+from .tables import ExportError, Section
+
+__all__ = [
+    "FORMATS",
+    "Export",
+    "ExportError",
+    "audit_log",
+    "catalogue",
+    "export_named_ballots",
+    "export_plenary",
+    "export_poll",
+    "export_round",
+    "log_export",
+    "parse_languages",
+]
+
+PREFLIB = ("toi", "soi", "soc", "toc", "preflib")
+TABLE_FORMATS = ("csv", "xlsx", "json")
+RECORD_FORMATS = ("html", "pdf")
+FORMATS = (*TABLE_FORMATS, "toi", "soi", "weights", *RECORD_FORMATS)
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "preflib": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass
+class Export:
+    """A file ready to send or save: name, media type and body in chunks."""
+
+    filename: str
+    mimetype: str
+    chunks: Iterable[bytes]
+    fmt: str
+    #: What the audit entry records.
+    event_id: int | None = None
+    round_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    #: Extra files (``{name: bytes}``) that belong with this one.
+    companions: dict[str, bytes] = field(default_factory=dict)
+
+    def read(self) -> bytes:
+        """The whole body (for small files, tests and the CLI)."""
+        return b"".join(self.chunks)
+
+
+def parse_languages(value: str | None, event: Event) -> list[str]:
+    """``"es"`` or ``"es+en"`` → a list of one or two known language codes."""
+    if not value:
+        return [event.default_language]
+    codes = value.split("+")
+    known = current_app.config["LANGUAGES"]
+    if len(codes) > 2 or len(set(codes)) != len(codes) or not set(codes) <= set(known):
+        raise ExportError(
+            _(
+                "Unknown language %(value)s: use one of %(known)s, or two joined "
+                "by + (e.g. es+en).",
+                value=value,
+                known=", ".join(known),
+            ),
+            400,
+        )
+    return codes
+
+
+def _format(fmt: str) -> str:
+    fmt = (fmt or "").lower()
+    if fmt in PREFLIB:
+        return "preflib"
+    if fmt not in (*TABLE_FORMATS, *RECORD_FORMATS, "weights"):
+        raise ExportError(
+            _(
+                "Unknown format %(fmt)s: use one of %(known)s.",
+                fmt=fmt,
+                known=", ".join(FORMATS),
+            ),
+            400,
+        )
+    return fmt
+
+
+def _stem(sections: list[Section], scope: str) -> str:
+    first = sections[0]
+    base = f"{first.event.slug}-poll{first.poll.id}"
+    if scope == "round":
+        return f"{base}-round{first.label}"
+    return f"{base}-{scope}"
+
+
+def _sections_export(
+    sections: list[Section], fmt: str, langs: list[str], scope: str, embed_css: bool
+) -> Export:
+    stem = _stem(sections, scope)
+    if fmt in ("preflib", "weights"):
+        if len(sections) != 1:
+            raise ExportError(
+                _("A ballot file holds one round: export the rounds one by one."), 400
+            )
+        ballots = sections[0].ballots
+        if fmt == "weights":
+            if not ballots.weights_text:
+                raise ExportError(
+                    _("Every ballot weighs one here: there is no weights file."), 404
+                )
+            return Export(
+                ballots.weights_name,
+                MIMETYPES["csv"],
+                writers.text_chunks(ballots.weights_text),
+                fmt,
+            )
+        companions = {}
+        if ballots.weights_text:
+            companions[ballots.weights_name] = ballots.weights_text.encode("utf-8")
+        return Export(
+            ballots.name,
+            MIMETYPES["preflib"],
+            writers.text_chunks(ballots.text),
+            fmt,
+            companions=companions,
+        )
+    if fmt == "csv":
+        chunks = writers.csv_chunks(
+            [tables.priorities(sections), tables.metadata_table(sections)]
+        )
+        return Export(f"{stem}-priorities.csv", MIMETYPES["csv"], chunks, fmt)
+    if fmt == "xlsx":
+        sheets = {name: build(sections) for name, build in tables.SHEETS.items()}
+        chunks = writers.xlsx_chunks(sheets)
+        return Export(f"{stem}-priorities.xlsx", MIMETYPES["xlsx"], chunks, fmt)
+    if fmt == "json":
+        body = writers.json_bytes(tables.as_json(sections))
+        return Export(f"{stem}-priorities.json", MIMETYPES["json"], [body], fmt)
+    suffix = "-".join(langs)
+    if fmt == "html":
+        html = record.render_html(sections, langs, embed_css=embed_css)
+        return Export(
+            f"{stem}-record-{suffix}.html",
+            MIMETYPES["html"],
+            [html.encode("utf-8")],
+            fmt,
+        )
+    pdf = record.render_pdf(sections, langs)
+    return Export(f"{stem}-record-{suffix}.pdf", MIMETYPES["pdf"], [pdf], fmt)
+
+
+def export_round(
+    round_: Round, fmt: str, lang: str | None = None, embed_css: bool = True
+) -> Export:
+    """Export a closed round in ``fmt`` (record in ``lang``, e.g. ``es+en``)."""
+    fmt = _format(fmt)
+    langs = parse_languages(lang, round_.poll.event)
+    export = _sections_export(
+        [tables.round_section(round_)], fmt, langs, "round", embed_css
+    )
+    export.event_id, export.round_id = round_.poll.event_id, round_.id
+    export.details = {
+        "format": export.fmt,
+        "scope": "round",
+        "poll_id": round_.poll_id,
+        "round": round_.number,
+        "file": export.filename,
+    }
+    if fmt in RECORD_FORMATS:
+        export.details["lang"] = "+".join(langs)
+    return export
+
+
+def export_poll(
+    poll: Poll, fmt: str, lang: str | None = None, embed_css: bool = True
+) -> Export:
+    """Export every closed round of a poll together."""
+    fmt = _format(fmt)
+    langs = parse_languages(lang, poll.event)
+    sections = tables.poll_sections(poll)
+    export = _sections_export(sections, fmt, langs, "rounds", embed_css)
+    export.event_id = poll.event_id
+    export.details = {
+        "format": export.fmt,
+        "scope": "poll",
+        "poll_id": poll.id,
+        "rounds": [s.label for s in sections],
+        "file": export.filename,
+    }
+    return export
+
+
+def export_plenary(
+    poll: Poll, fmt: str, lang: str | None = None, embed_css: bool = True
+) -> Export:
+    """Export the event-level pooling of the workshops for a plenary poll."""
+    fmt = _format(fmt)
+    langs = parse_languages(lang, poll.event)
+    export = _sections_export(
+        [tables.plenary_section(poll)], fmt, langs, "plenary", embed_css
+    )
+    export.event_id = poll.event_id
+    export.details = {
+        "format": export.fmt,
+        "scope": "plenary",
+        "poll_id": poll.id,
+        "file": export.filename,
+    }
+    return export
+
+
+def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = None):
+    """Who ranked what in a round of a named poll (refused for secret polls)."""
+    poll = round_.poll
+    if poll.secret:
+        raise ExportError(
+            _("This poll is secret: no export links a ballot to a person."), 403
+        )
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError(_("Named ballots are exported as csv or xlsx."), 400)
+    langs = parse_languages(lang, poll.event)
+    table = named_ballots(round_, langs[0])
+    stem = f"{poll.event.slug}-poll{poll.id}-round{round_.number}-named-ballots"
+    chunks = (
+        writers.csv_chunks([table])
+        if fmt == "csv"
+        else writers.xlsx_chunks({"ballots": table})
+    )
+    return Export(
+        f"{stem}.{fmt}",
+        MIMETYPES[fmt],
+        chunks,
+        fmt,
+        event_id=poll.event_id,
+        round_id=round_.id,
+        details={
+            "format": fmt,
+            "scope": "named_ballots",
+            "poll_id": poll.id,
+            "round": round_.number,
+            "file": f"{stem}.{fmt}",
+        },
+    )
+
+
+def audit_log(event: Event) -> Export:
+    """The event's audit log as CSV: a summary per round, then every entry."""
+    rounds = db.session.scalars(
+        sa.select(Round).join(Poll).where(Poll.event_id == event.id)
+    ).all()
+    round_ids = [r.id for r in rounds]
+    accounts = dict(db.session.execute(sa.select(Account.id, Account.email)).all())
+    summary = _audit_summary(event, rounds)
+    query = (
+        sa.select(AuditEntry)
+        .where(
+            sa.or_(
+                AuditEntry.event_id == event.id,
+                AuditEntry.round_id.in_(round_ids or [-1]),
+            )
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+        .execution_options(yield_per=2000)
+    )
+
+    def entries() -> Iterator[list]:
+        for entry in db.session.scalars(query):
+            who = ""
+            if entry.actor.startswith("account:"):
+                who = accounts.get(int(entry.actor.split(":", 1)[1]), "")
+            yield [
+                entry.at.replace(microsecond=0).isoformat() + "Z",
+                entry.actor,
+                who,
+                entry.action,
+                entry.round_id or "",
+                writers.json_bytes(entry.details or {}).decode().replace("\n", " ")
+                if entry.details
+                else "",
+            ]
+
+    headers = ["at", "actor", "account", "action", "round_id", "details"]
+    name = f"{event.slug}-audit.csv"
+    return Export(
+        name,
+        MIMETYPES["csv"],
+        writers.csv_chunks([summary, (headers, entries())]),
+        "csv",
+        event_id=event.id,
+        details={"format": "csv", "scope": "audit", "file": name},
+    )
+
+
+def _audit_summary(event: Event, rounds: list[Round]):
+    """Per round: opened, closed, ballots cast and revised (first, last), exports."""
+    stats = {
+        (round_id, action): (count, first, last)
+        for round_id, action, count, first, last in db.session.execute(
+            sa.select(
+                AuditEntry.round_id,
+                AuditEntry.action,
+                sa.func.count(),
+                sa.func.min(AuditEntry.at),
+                sa.func.max(AuditEntry.at),
+            )
+            .where(AuditEntry.round_id.in_([r.id for r in rounds] or [-1]))
+            .group_by(AuditEntry.round_id, AuditEntry.action)
+        )
+    }
+    lang = event.default_language
+
+    def stamp(value):
+        return value.replace(microsecond=0).isoformat() + "Z" if value else ""
+
+    headers = [
+        "poll_id",
+        "poll",
+        "round",
+        "round_id",
+        "status",
+        "opened_at",
+        "closed_at",
+        "ballots_cast",
+        "first_cast",
+        "last_cast",
+        "ballots_revised",
+        "last_revised",
+        "exports",
+    ]
+    rows = []
+    for r in sorted(rounds, key=lambda r: (r.poll.position, r.poll_id, r.number)):
+        cast = stats.get((r.id, "ballot_cast"), (0, None, None))
+        revised = stats.get((r.id, "ballot_revised"), (0, None, None))
+        exported = stats.get((r.id, "export"), (0, None, None))
+        rows.append(
+            [
+                r.poll_id,
+                r.poll.title(lang),
+                r.number,
+                r.id,
+                r.status,
+                stamp(r.opened_at),
+                stamp(r.closed_at),
+                cast[0],
+                stamp(cast[1]),
+                stamp(cast[2]),
+                revised[0],
+                stamp(revised[2]),
+                exported[0],
+            ]
+        )
+    return headers, rows
+
+
+def log_export(export: Export, actor: str) -> None:
+    """Append the audit entry of an export (who, what format, which round)."""
+    db.session.add(
+        AuditEntry(
+            actor=actor,
+            action="export",
+            event_id=export.event_id,
+            round_id=export.round_id,
+            details=export.details,
+        )
+    )
+    db.session.commit()
+
+
+def catalogue() -> list[Event]:
+    """Every event, newest first, for the secretariat's page."""
+    return list(db.session.scalars(sa.select(Event).order_by(Event.id.desc())))
+
+
+def get(model, ident: int):
+    """A row by primary key, or ``None``."""
+    return db.session.get(model, ident)

@@ -1,0 +1,251 @@
+"""Console forms. Texts entered per language get one field per app language;
+templates show only the event's languages (see :func:`texts`)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from config import LANGUAGES
+
+from ..models import Weighting
+
+
+def add_translated(cls, prefix: str, label, max_length: int, area: bool = False):
+    """Add ``<prefix>_<lang>`` fields for every app language to a form class."""
+    kind = TextAreaField if area else StringField
+    cls.translated = (*cls.translated, prefix)
+    for lang in LANGUAGES:
+        setattr(
+            cls,
+            f"{prefix}_{lang}",
+            kind(label, validators=[Optional(), Length(max=max_length)]),
+        )
+    return cls
+
+
+def texts(form, prefix: str) -> dict[str, str]:
+    """The ``{lang: text}`` entered in the ``prefix`` fields of ``form``."""
+    return {lang: form[f"{prefix}_{lang}"].data or "" for lang in LANGUAGES}
+
+
+def fill_texts(form, prefix: str, values: dict | None) -> None:
+    """Pre-fill the ``prefix`` fields from a ``{lang: text}`` dict."""
+    for lang in LANGUAGES:
+        form[f"{prefix}_{lang}"].data = (values or {}).get(lang, "")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label)]`` → WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ConsoleForm(FlaskForm):
+    #: Prefixes of the per-language fields, e.g. ``("title", "description")``.
+    translated: tuple[str, ...] = ()
+
+    def translated_prefixes(self) -> tuple[str, ...]:
+        return self.translated
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (CSRF only)."""
+
+
+class EventForm(ConsoleForm):
+    slug = StringField(
+        _l("Short name (in links)"),
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9-]*$", message=_l("Lower-case letters, digits, -.")),
+        ],
+    )
+    languages = StringField(
+        _l("Languages"),
+        default="es,en",
+        description=_l("Codes separated by commas; the first is the fallback."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    ends_on = DateField(_l("Ends on"), validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+
+add_translated(EventForm, "name", _l("Name"), 200)
+
+
+class NewEventForm(EventForm):
+    workshop = StringField(
+        _l("First workshop"),
+        description=_l("You become its facilitator."),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+class WorkshopForm(ConsoleForm):
+    facilitators = MultiCheckboxField(_l("Facilitators"), coerce=int, choices=[])
+    submit = SubmitField(_l("Save"))
+
+
+add_translated(WorkshopForm, "name", _l("Name"), 200)
+
+VISIBILITY_CHOICES = [
+    ("live", _l("Live: the projector shows results while the round is open")),
+    ("hidden", _l("Hidden until the round closes (avoids bandwagon effects)")),
+]
+WEIGHTING_CHOICES = [
+    (Weighting.DELEGATE.value, _l("Per delegate: every ballot weighs 1")),
+    (
+        Weighting.DELEGATION.value,
+        _l("Per delegation: a delegation's ballots share one vote"),
+    ),
+    (
+        Weighting.NATIONAL.value,
+        _l("National ballot: one combined ballot per delegation"),
+    ),
+]
+
+
+class PollForm(ConsoleForm):
+    workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
+    method = SelectField(_l("Aggregation method"), choices=[], default="schulze")
+    weighting = RadioField(
+        _l("Weighting"),
+        choices=choices(WEIGHTING_CHOICES),
+        default=Weighting.DELEGATE.value,
+    )
+    top_k = IntegerField(
+        _l("Highest priority: how many options"),
+        default=2,
+        description=_l(
+            'The top options form "highest priority", the rest "high priority".'
+        ),
+        validators=[DataRequired(), NumberRange(min=1, max=20)],
+    )
+    allow_ties = BooleanField(_l("Allow equal ranks"))
+    allow_unranked = BooleanField(_l("Allow leaving options unranked"), default=True)
+    results_visibility = RadioField(
+        _l("Results on the projector"),
+        choices=choices(VISIBILITY_CHOICES),
+        default="live",
+    )
+    secret = BooleanField(
+        _l("Secret ballot (no page or export links a ballot to a person)"),
+        default=True,
+    )
+    open_mode = BooleanField(_l("Open: delegates may join with the event code"))
+    submit = SubmitField(_l("Save"))
+
+    def settings(self) -> dict:
+        """The poll settings as a dict for :func:`services.update_poll`."""
+        return {
+            "method": self.method.data,
+            "weighting": self.weighting.data,
+            "top_k": self.top_k.data,
+            "allow_ties": self.allow_ties.data,
+            "allow_unranked": self.allow_unranked.data,
+            "results_visibility": self.results_visibility.data,
+            "secret": self.secret.data,
+            "open_mode": self.open_mode.data,
+        }
+
+
+add_translated(PollForm, "question", _l("Question"), 300)
+
+
+class OptionForm(ConsoleForm):
+    key = StringField(
+        _l("Key"),
+        description=_l(
+            "Shared by the same area in every poll (plenary pooling). "
+            "Left empty, it is made from the title."
+        ),
+        validators=[Optional(), Length(max=60)],
+    )
+    submit = SubmitField(_l("Save"))
+
+
+add_translated(OptionForm, "title", _l("Title"), 300)
+add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
+
+
+class BulkOptionsForm(ConsoleForm):
+    mode = RadioField(
+        _l("What the lines are"),
+        choices=choices(
+            [
+                ("append", _l("New options, added at the end")),
+                ("translate", _l("Titles of the existing options, in order")),
+            ]
+        ),
+        default="append",
+    )
+    submit = SubmitField(_l("Add"))
+
+
+add_translated(BulkOptionsForm, "lines", _l("One option per line"), 20000, area=True)
+
+
+class DelegationForm(ConsoleForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("E.g. CHL; left empty, it is made from the name."),
+        validators=[Optional(), Length(max=12)],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Save"))
+
+
+class ParticipantForm(ConsoleForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    delegation = SelectField(_l("Delegation"), coerce=int, choices=[])
+    workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    language = SelectField(_l("Language"), choices=[])
+    submit = SubmitField(_l("Save"))
+
+
+class ImportForm(ConsoleForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileAllowed(["csv", "txt"], _l("A .csv file, please."))],
+    )
+    text = TextAreaField(
+        _l("…or paste the lines"), validators=[Optional(), Length(max=200_000)]
+    )
+    workshop = SelectField(
+        _l("Workshop of the imported participants"), coerce=int, choices=[]
+    )
+    submit = SubmitField(_l("Import"))
+
+
+class BadgeForm(ConsoleForm):
+    participants = MultiCheckboxField(_l("Participants"), coerce=int, choices=[])
+    format = RadioField(
+        _l("Format"),
+        choices=choices([("html", _l("Printable page")), ("pdf", _l("PDF"))]),
+        default="html",
+    )
+    submit = SubmitField(_l("Issue links and print badges"))

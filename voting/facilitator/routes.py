@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -65,6 +66,9 @@ def lang() -> str:
 
 def display_url(poll: Poll, external: bool = False) -> str:
     """The projector link of a poll (works before the display blueprint exists)."""
+    if not has_request_context():  # CLI: build the path in a throwaway request
+        with current_app.test_request_context():
+            return display_url(poll, external)
     try:
         path = url_for("display.poll", token=poll.display_token)
     except BuildError:

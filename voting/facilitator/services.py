@@ -1063,6 +1063,13 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
 # --- simulated ballots -----------------------------------------------------
 
 
+#: Mallows dispersion of a delegation's order around the shared reference and
+#: of a delegate's around their delegation's: about half the simulated ballots
+#: put the reference's favourite first (uniform ballots would: 1 / options).
+DELEGATION_DRIFT = 0.3
+DELEGATE_NOISE = 0.4
+
+
 @dataclass
 class Simulation:
     cast: int
@@ -1090,7 +1097,7 @@ def simulate_votes(
     """Cast ``n`` plausible ballots through :func:`ballots.cast` for rehearsals.
 
     Shared reference order of the options; each delegation drifts from it
-    (Mallows, φ = 0.35) and each delegate from their delegation (φ = 0.5);
+    (Mallows, φ = 0.3) and each delegate from their delegation (φ = 0.4);
     when the poll allows it some ballots tie neighbours or leave the tail
     unranked. Refuses a round that already has ballots unless ``force``.
     """
@@ -1136,8 +1143,8 @@ def simulate_votes(
     for person in chosen:
         group = person.delegation_id or f"p{person.id}"
         if group not in drift:
-            drift[group] = _mallows(reference, 0.35, rng)
-        order = _mallows(drift[group], 0.5, rng)
+            drift[group] = _mallows(reference, DELEGATION_DRIFT, rng)
+        order = _mallows(drift[group], DELEGATE_NOISE, rng)
         tiers = [[option] for option in order]
         if poll.allow_ties and len(tiers) > 2 and rng.random() < 0.25:
             i = rng.randrange(len(tiers) - 1)

@@ -207,6 +207,26 @@ def test_poll_of_another_workshop_is_404(client, poll, voter):
 # --- ballot page and plain form ----------------------------------------------------
 
 
+def test_ballot_page_budget(client, demo):
+    from tests.bench.bench_ballot_page import (
+        MAX_BYTES,
+        MAX_REQUESTS,
+        measure_transfer,
+    )
+
+    participant = _db.session.get(Participant, 1)
+    token = participant.issue_token()
+    _db.session.commit()
+    client.get(f"/j/{token}")
+    client.post("/vote/language", data={"lang": "es"})
+    page = client.get("/vote").location
+    transfer = measure_transfer(client, page)
+    assert transfer["other_origins"] == []
+    assert transfer["requests"] <= MAX_REQUESTS
+    assert transfer["bytes"] <= MAX_BYTES
+    assert "/static/js/ballot.js" in transfer["sizes"]
+
+
 def test_ballot_page_in_the_chosen_language_with_the_second_one(client, poll, voter):
     join(client, voter, lang="es")
     response = client.get(f"/vote/{poll.id}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ..ballots import BallotError, cast, current_ballot
 from ..delegate.routes import (
@@ -20,7 +21,7 @@ from ..delegate.routes import (
 )
 from ..errors import fail
 from ..extensions import db
-from ..models import Participant, Round
+from ..models import Participant, Poll, Round
 from . import bp
 
 
@@ -28,7 +29,11 @@ def _participant_and_round(round_id: int) -> tuple[Participant, Round]:
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
-    round_ = db.session.get(Round, round_id)
+    round_ = db.session.get(
+        Round,
+        round_id,
+        options=[joinedload(Round.poll).selectinload(Poll.options)],
+    )
     if round_ is None or not may_vote(participant, round_.poll):
         fail(400, _("This ballot is for a round you cannot vote in."))
     return participant, round_

@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..ballots import (
@@ -80,7 +81,10 @@ def current_participant() -> Participant | None:
     participant_id = session.get("participant_id")
     if participant_id is None:
         return None
-    participant = db.session.get(Participant, participant_id)
+    # One query for the participant and the event (its default language).
+    participant = db.session.get(
+        Participant, participant_id, options=[joinedload(Participant.event)]
+    )
     if (
         participant is None
         or participant.event_id != session.get("event_id")

@@ -79,6 +79,14 @@ def test_round_commands_refuse_impossible_transitions(app, runner):
     assert audit_actions() == []
 
 
+def test_round_open_refuses_a_poll_without_options(app, runner):
+    poll = factories.make_poll(options=(), status=RoundStatus.DRAFT)
+    result = runner.invoke(args=["round", "open", str(poll.rounds[0].id)])
+    assert result.exit_code == 1
+    assert "at least two options" in result.output
+    assert poll.rounds[0].status == RoundStatus.DRAFT
+
+
 def test_round_help_lists_the_subcommands(runner):
     result = runner.invoke(args=["round", "--help"])
     assert result.exit_code == 0
@@ -137,7 +145,7 @@ def test_simulate_votes_refuses_a_round_with_ballots_unless_forced(app, runner):
     factories.make_ballot(round_, people[0], [[poll.options[0].id]])
     result = runner.invoke(args=["simulate-votes", str(round_.id), "--n", "5"])
     assert result.exit_code == 1
-    assert "already has 1 ballots" in result.output and "--force" in result.output
+    assert "already has 1 ballot;" in result.output and "--force" in result.output
     assert len(ballots_of(round_)) == 1
     result = runner.invoke(
         args=["simulate-votes", str(round_.id), "--n", "5", "--force"]

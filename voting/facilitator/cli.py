@@ -52,9 +52,13 @@ def round_group():
 
 
 def _transition(round_id: int, transition, verb: str) -> None:
-    _round(round_id)
+    round_ = _round(round_id)
     try:
+        if transition is rounds.open_round:
+            services.check_ready(round_)
         round_ = transition(round_id, ACTOR)
+    except services.ServiceError as error:
+        raise click.ClickException(error.message) from error
     except rounds.RoundError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

@@ -63,6 +63,8 @@ class MultiCheckboxField(SelectMultipleField):
 class ConsoleForm(FlaskForm):
     #: Prefixes of the per-language fields, e.g. ``("title", "description")``.
     translated: tuple[str, ...] = ()
+    #: Whether the texts in the event's first language are required.
+    first_language_required = True
 
     def translated_prefixes(self) -> tuple[str, ...]:
         return self.translated
@@ -176,6 +178,7 @@ add_translated(PollForm, "question", _l("Question"), 300)
 
 
 class OptionForm(ConsoleForm):
+    first_language_required = False
     key = StringField(
         _l("Key"),
         description=_l(
@@ -192,6 +195,7 @@ add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
 
 
 class BulkOptionsForm(ConsoleForm):
+    first_language_required = False
     mode = RadioField(
         _l("What the lines are"),
         choices=choices(

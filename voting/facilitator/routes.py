@@ -17,8 +17,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -41,6 +42,10 @@ from . import bp, forms, services
 from .services import ServiceError
 
 FACILITATOR = "facilitator"
+PASTE_INTRO = _l(
+    "Line 1 of each list is option 1, line 2 is option 2, and so on. A language "
+    "left empty can be filled in later; missing translations are flagged."
+)
 
 
 # --- helpers shared by every view -----------------------------------------
@@ -172,8 +177,6 @@ def event(event_id):
         event=event,
         workshops=services.visible_workshops(current_user, event),
         plenary=[p for p in polls if p.workshop_id is None],
-        polls=polls,
-        can_add_plenary=True,
     )
 
 
@@ -479,10 +482,17 @@ def bulk_options(poll_id):
                 poll, forms.texts(form, "lines"), form.mode.data, actor()
             )
         except ServiceError as error:
-            return form_error(form, error, title, poll.event, poll=poll)
-        flash(_("%(n)d options saved.", n=len(options)), "info")
+            return form_error(
+                form, error, title, poll.event, poll=poll, intro=PASTE_INTRO
+            )
+        flash(
+            ngettext("%(num)d option saved.", "%(num)d options saved.", len(options)),
+            "info",
+        )
         return redirect(url_for(".poll", poll_id=poll.id))
-    return render_form(form, title, poll.event, invalid_status(form), poll=poll)
+    return render_form(
+        form, title, poll.event, invalid_status(form), poll=poll, intro=PASTE_INTRO
+    )
 
 
 # --- rounds ----------------------------------------------------------------
@@ -494,7 +504,12 @@ def _round_action(round_id: int, transition, done: str):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
+        if transition is rounds.open_round:
+            services.check_ready(round_)
         transition(round_.id, actor())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return render_poll(poll, error.status)
     except rounds.RoundError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -750,9 +765,10 @@ def import_participants(event_id):
             errors, status = error.errors, error.status
         else:
             flash(
-                _(
-                    "%(n)d participants imported, %(d)d new delegations.",
-                    n=len(report.participants),
+                ngettext(
+                    "%(num)d participant imported (new delegations: %(d)d).",
+                    "%(num)d participants imported (new delegations: %(d)d).",
+                    len(report.participants),
                     d=len(report.new_delegations),
                 ),
                 "info",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..models import (
@@ -442,7 +443,7 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
             ),
             409,
         )
-    if values["top_k"] > max(len(poll.options), 1):
+    if poll.options and values["top_k"] > len(poll.options):
         _fail(
             _("The highest-priority tier cannot hold more options than the poll has.")
         )
@@ -452,6 +453,12 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     audit(actor, "poll_updated", event.id, poll_id=poll.id, changed=changed)
     db.session.commit()
     return poll
+
+
+def check_ready(round_: Round) -> None:
+    """Refuse to open a round of a poll with fewer than two options."""
+    if round_.status == RoundStatus.DRAFT and len(round_.poll.options) < 2:
+        _fail(_("Add at least two options before opening the round."), 409)
 
 
 def _check_options_editable(poll: Poll) -> None:
@@ -589,9 +596,10 @@ def bulk_options(
     if mode == "translate":
         if count != len(poll.options):
             _fail(
-                _(
-                    "The poll has %(n)d options but %(m)d lines were pasted.",
-                    n=len(poll.options),
+                ngettext(
+                    "The poll has %(num)d option but %(m)d lines were pasted.",
+                    "The poll has %(num)d options but %(m)d lines were pasted.",
+                    len(poll.options),
                     m=count,
                 )
             )
@@ -933,7 +941,11 @@ def import_participants(
         )
     if errors:
         _fail(
-            _("Nothing was imported: %(n)d lines have errors.", n=len(errors)),
+            ngettext(
+                "Nothing was imported: %(num)d line has an error.",
+                "Nothing was imported: %(num)d lines have errors.",
+                len(errors),
+            ),
             errors=errors,
         )
     db.session.add_all([*report.new_delegations, *report.participants])
@@ -1033,6 +1045,7 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
     pdf.add_font("DejaVu", "", FONT)
     pdf.add_font("DejaVu", "B", FONT_BOLD if os.path.exists(FONT_BOLD) else FONT)
     width, height, margin_x, margin_y = 95.0, 66.0, 10.0, 14.0
+    text_width = width - 52
     for index, badge in enumerate(badges):
         slot = index % 8
         if slot == 0:
@@ -1044,19 +1057,24 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
         y = margin_y + (slot // 2) * height
         pdf.set_draw_color(180, 180, 180)
         pdf.rect(x, y, width - 2, height - 2)
+        # Long names get a smaller size so that they stay above the link.
+        size = 14 if len(badge.name) <= 32 else 10
         pdf.set_xy(x + 4, y + 5)
-        pdf.set_font("DejaVu", "B", 14)
-        pdf.multi_cell(width - 50, 7, badge.name)
+        pdf.set_font("DejaVu", "B", size)
+        pdf.multi_cell(text_width, size / 2, badge.name, align="L")
         pdf.set_xy(x + 4, pdf.get_y() + 2)
         pdf.set_font("DejaVu", "", 11)
-        pdf.multi_cell(width - 50, 6, badge.delegation)
+        pdf.multi_cell(text_width, 5.5, badge.delegation, align="L")
+        pdf.set_xy(x + 4, pdf.get_y() + 3)
+        pdf.set_font("DejaVu", "", 7)
+        pdf.multi_cell(text_width, 3.5, title, align="L")
         png = io.BytesIO()
         segno.make(badge.url, error="m").save(png, kind="png", scale=8, border=2)
         png.seek(0)
         pdf.image(png, x=x + width - 46, y=y + 5, w=40, h=40)
         pdf.set_font("DejaVu", "", 6)
         pdf.set_xy(x + 4, y + height - 12)
-        pdf.multi_cell(width - 10, 3, badge.url)
+        pdf.multi_cell(width - 10, 3, badge.url, align="L")
     return bytes(pdf.output())
 
 
@@ -1115,10 +1133,12 @@ def simulate_votes(
     )
     if existing and not force:
         _fail(
-            _(
-                "This round already has %(n)d ballots; use --force to add "
+            ngettext(
+                "This round already has %(num)d ballot; use --force to add "
                 "simulated ones anyway.",
-                n=existing,
+                "This round already has %(num)d ballots; use --force to add "
+                "simulated ones anyway.",
+                existing,
             ),
             409,
         )

@@ -666,3 +666,32 @@ def test_delegate_link_on_the_demo(runner, client, demo):
     html = html_of(client.get(response.location))
     assert "Participación competitiva de las PYMEs" in html
     assert "Competitive SME participation" in html
+
+
+def test_expired_page_keeps_the_plain_form_ranks(app, db, poll, voter):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    join_with_csrf(client, voter)
+    data = form_data(poll, [2, 1, "", ""])
+    data["csrf_token"] = "stale-token"
+    response = client.post(f"/vote/{poll.id}", data=data)
+    assert response.status_code == 400
+    html = html_of(response)
+    assert 'id="ballot-error"' in html
+    a, b, *_ = option_ids(poll)
+    assert re.search(rf'name="rank-{a}">.*?value="2" selected', html, re.S)
+    assert re.search(rf'name="rank-{b}">.*?value="1" selected', html, re.S)
+    assert ballots(db) == []
+    # Elsewhere the usual translated page.
+    other = client.post("/vote/language", data={"lang": "es"})
+    assert other.status_code == 400 and 'id="ballot-error"' not in html_of(other)
+
+
+def test_home_page_join_box_posts_to_join(app, client, open_poll):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        html = render_template_string('{% include "delegate/_join_form.html" %}')
+    assert 'action="/join"' in html and 'name="code"' in html
+    response = client.post("/join", data={"code": open_poll.event.join_code})
+    assert response.status_code == 200 and 'name="name"' in html_of(response)

@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -36,7 +37,7 @@ from ..ballots import (
     find_receipt,
     ranking_from_form,
 )
-from ..errors import fail
+from ..errors import fail, render_error
 from ..extensions import db, limiter
 from ..models import (
     AuditEntry,
@@ -441,10 +442,7 @@ def ballot(participant: Participant, poll_id: int):
     poll, round_ = _poll_for(participant, poll_id)
     if request.method == "GET":
         return _ballot_page(participant, poll, round_)
-    submitted = {
-        option.id: request.form.get(f"rank-{option.id}", "") for option in poll.options
-    }
-    ranks = {oid: int(v) for oid, v in submitted.items() if v.strip().isdigit()}
+    ranks = submitted_ranks(poll)
     try:
         round_id = int(request.form.get("round", ""))
     except ValueError:
@@ -465,6 +463,37 @@ def ballot(participant: Participant, poll_id: int):
             status=error.status,
         )
     return redirect(url_for(".receipt", round_id=round_id), 303)
+
+
+def submitted_ranks(poll: Poll) -> dict[int, int]:
+    """The plain form's numbers, to show them again after an error."""
+    values = {o.id: request.form.get(f"rank-{o.id}", "").strip() for o in poll.options}
+    return {option_id: int(v) for option_id, v in values.items() if v.isdigit()}
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error):
+    """A refused plain-form ballot keeps the delegate's ranks on the page."""
+    message = _("Your session expired. Please reload the page and try again.")
+    participant = current_participant()
+    if request.endpoint == "delegate.ballot" and participant is not None:
+        poll_id = (request.view_args or {}).get("poll_id")
+        poll = db.session.get(Poll, poll_id) if poll_id else None
+        round_ = voting_round(poll) if poll is not None else None
+        if round_ is not None and may_vote(participant, poll):
+            message = _(
+                "Your ballot was not recorded: the page had expired. Your ranks "
+                "are kept below; submit them again."
+            )
+            return _ballot_page(
+                participant,
+                poll,
+                round_,
+                ranks=submitted_ranks(poll),
+                error=message,
+                status=400,
+            )
+    return render_error(400, message)
 
 
 def ranking_titles(poll: Poll, ranking: list[list[int]], current: str):

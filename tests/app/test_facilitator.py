@@ -411,15 +411,28 @@ def test_edit_poll_settings(fac, mine):
 def test_ballot_rules_are_frozen_while_a_round_is_open(fac, mine):
     mine.rounds[0].status = RoundStatus.OPEN
     _db.session.commit()
-    data = {**POLL_DATA, "top_k": "2", "allow_unranked": "y"}
+    data = {**POLL_DATA, "top_k": "2", "allow_unranked": "y", "secret": "y"}
     response = fac.post(f"/console/polls/{mine.id}/edit", data=data)
     assert response.status_code == 409
+    assert "Close the round first" in html(response)
     _db.session.refresh(mine)
     assert not mine.allow_ties
     # the method and visibility may change at any time
     data.pop("allow_ties")
     assert fac.post(f"/console/polls/{mine.id}/edit", data=data).status_code == 302
     assert mine.method == "borda"
+
+
+def test_a_secret_poll_stays_secret_once_voting_started(fac, mine):
+    data = {**POLL_DATA, "top_k": "2", "secret": "y"}
+    assert fac.post(f"/console/polls/{mine.id}/edit", data=data).status_code == 302
+    mine.rounds[0].status = RoundStatus.CLOSED
+    _db.session.commit()
+    data.pop("secret")
+    response = fac.post(f"/console/polls/{mine.id}/edit", data=data)
+    assert response.status_code == 409
+    _db.session.refresh(mine)
+    assert mine.secret
 
 
 def test_top_k_cannot_exceed_the_options(fac, mine):

@@ -435,6 +435,9 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
         _fail(_("The question in the event's first language is required."))
     values = _check_settings(settings)
     changed = [key for key, value in values.items() if getattr(poll, key) != value]
+    if poll.secret and not values["secret"] and has_started(poll):
+        # Ballots were cast under the promise of secrecy: keep it.
+        _fail(_("A secret poll stays secret once voting has started."), 409)
     if is_running(poll) and any(key in BALLOT_RULES for key in changed):
         _fail(
             _(

@@ -67,6 +67,7 @@ class ConsoleForm(FlaskForm):
     first_language_required = True
 
     def translated_prefixes(self) -> tuple[str, ...]:
+        """The prefixes of the per-language fields (for templates)."""
         return self.translated
 
 

@@ -62,10 +62,12 @@ def load(model, object_id: int):
 
 
 def actor() -> str:
+    """The audit actor for the signed-in staff member."""
     return services.actor_of(current_user)
 
 
 def lang() -> str:
+    """The page's language code."""
     return str(get_locale())
 
 
@@ -94,6 +96,7 @@ def language_name(code: str) -> str:
 
 @bp.context_processor
 def console_helpers():
+    """Template helpers for every console page."""
     return {"display_url": display_url, "lang": lang()}
 
 
@@ -120,6 +123,7 @@ def form_error(form, error: ServiceError, title: str, event: Event | None, **ext
 
 
 def invalid_status(form) -> int:
+    """400 for a submitted form with errors, else 200."""
     return 400 if form.errors else 200
 
 

@@ -108,6 +108,7 @@ def method_choices() -> list[tuple[str, str]]:
 
 
 def is_admin(account: Account) -> bool:
+    """Whether the account is an administrator."""
     return account.role == Role.ADMIN
 
 
@@ -782,6 +783,7 @@ def update_participant(participant: Participant, data: dict, actor: str) -> Part
 
 
 def ballot_count(participant: Participant) -> int:
+    """How many ballots the participant has cast, in any round."""
     return db.session.scalar(
         sa.select(sa.func.count(Ballot.id)).filter_by(participant_id=participant.id)
     )

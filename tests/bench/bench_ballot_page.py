@@ -17,6 +17,7 @@ the app tests so the byte and request budget cannot regress silently.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -167,6 +168,8 @@ def run(runs: int) -> int:
     _timed(get_page, 5)  # warm up templates and the connection pool
     page_times = _timed(get_page, runs)
     submit_times = _timed(submit, runs)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"(SQLite file, demo data; {os.cpu_count()} CPUs, load average {load})")
     print(f"Server time, ballot page ({runs} runs):   {_summary(page_times)}")
     print(f"Server time, ballot submit ({runs} runs): {_summary(submit_times)}")
 

@@ -48,6 +48,7 @@ from ..models import (
     Round,
     RoundStatus,
     hash_token,
+    localized,
 )
 from . import bp, cli  # noqa: F401  (cli registers `flask delegate-link`)
 from .forms import LANGUAGE_NAMES, CodeForm, DetailsForm, LanguageForm, ReceiptForm
@@ -391,6 +392,25 @@ def second_language(event: Event, current: str) -> str | None:
     return others[0] if len(event.language_list) > 1 and others else None
 
 
+def option_rows(poll: Poll, current: str) -> list[dict]:
+    """The options as plain data for the template (no ORM access per field)."""
+    fallback = poll.event.default_language
+    second = second_language(poll.event, current)
+    rows = []
+    for option in poll.options:
+        title = localized(option.title, current, fallback)
+        other = localized(option.title, second, fallback) if second else ""
+        rows.append(
+            {
+                "id": option.id,
+                "title": title,
+                "second": other if other != title else "",
+                "description": localized(option.description, current, fallback),
+            }
+        )
+    return rows
+
+
 def _ballot_page(
     participant: Participant,
     poll: Poll,
@@ -410,6 +430,7 @@ def _ballot_page(
         round=round_,
         ballot=ballot,
         tiers=ranking_titles(poll, ballot.ranking, current) if ballot else [],
+        options=option_rows(poll, current),
         ranks=ranks,
         error=error,
         lang=current,

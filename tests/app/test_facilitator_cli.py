@@ -212,6 +212,35 @@ def test_simulated_ballots_are_correlated(app, runner):
     assert any(sum(map(len, r)) < 6 for r in shapes)  # some truncated
 
 
+def test_a_second_round_converges_on_the_first(app, runner):
+    poll = factories.make_poll(options=tuple("ABCDE"), allow_unranked=False)
+    voters(poll, 30, delegations=10)
+    first = poll.rounds[0]
+    out = runner.invoke(args=["simulate-votes", str(first.id), "--seed", "2"]).output
+    runner.invoke(args=["round", "close", str(first.id)])
+    runner.invoke(args=["round", "next", str(first.id)])
+    db.session.refresh(poll)
+    second = poll.rounds[-1]
+    keys = {o.id: o.key for o in poll.options}
+
+    def mean_rank(round_):
+        totals = Counter()
+        for ballot in ballots_of(round_):
+            for place, tier in enumerate(ballot.ranking):
+                totals[keys[tier[0]]] += place
+        return sorted(totals, key=lambda k: (totals[k], k))
+
+    def agreement(round_, order):
+        return sum(keys[b.ranking[0][0]] == order[0] for b in ballots_of(round_))
+
+    result = runner.invoke(args=["simulate-votes", str(second.id), "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    reference = result.output.split("Reference order: ")[1].split()[::2]
+    assert reference == mean_rank(first)  # starts from round 1's mean ranks
+    assert "Reference order" in out
+    assert agreement(second, reference) > agreement(first, reference)
+
+
 def test_mallows_sampler_extremes():
     rng = random.Random(0)
     reference = list(range(8))

@@ -1091,6 +1091,30 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
 #: put the reference's favourite first (uniform ballots would: 1 / options).
 DELEGATION_DRIFT = 0.3
 DELEGATE_NOISE = 0.4
+#: Factor on both dispersions in a round after the first (agreement grows).
+CONVERGENCE = 0.6
+
+
+def _previous_mean_order(round_: Round, option_ids: list[int]) -> list[int] | None:
+    """Options by mean rank in the poll's previous round (unranked: last)."""
+    earlier = [r for r in round_.poll.rounds if r.number < round_.number]
+    if not earlier:
+        return None
+    rankings = db.session.scalars(
+        sa.select(Ballot.ranking).filter_by(round_id=earlier[-1].id)
+    ).all()
+    if not rankings:
+        return None
+    total = dict.fromkeys(option_ids, 0.0)
+    for ranking in rankings:
+        place = 0
+        for tier in ranking:
+            for option in tier:
+                total[option] = total.get(option, 0.0) + place + (len(tier) - 1) / 2
+            place += len(tier)
+        for option in set(option_ids) - {o for tier in ranking for o in tier}:
+            total[option] += len(option_ids)
+    return sorted(option_ids, key=lambda option: (total[option], option))
 
 
 @dataclass
@@ -1122,7 +1146,9 @@ def simulate_votes(
     Shared reference order of the options; each delegation drifts from it
     (Mallows, φ = 0.3) and each delegate from their delegation (φ = 0.4);
     when the poll allows it some ballots tie neighbours or leave the tail
-    unranked. Refuses a round that already has ballots unless ``force``.
+    unranked. A later round starts from the previous round's mean ranks with
+    less noise, as after a discussion that converged. Refuses a round that
+    already has ballots unless ``force``.
     """
     from .. import ballots
 
@@ -1163,13 +1189,17 @@ def simulate_votes(
     )
     option_ids = [o.id for o in poll.options]
     reference = rng.sample(option_ids, len(option_ids))
+    previous = _previous_mean_order(round_, option_ids)
+    calm = 1.0
+    if previous:
+        reference, calm = previous, CONVERGENCE
     drift: dict[Any, list[int]] = {}
     cast = revised = 0
     for person in chosen:
         group = person.delegation_id or f"p{person.id}"
         if group not in drift:
-            drift[group] = _mallows(reference, DELEGATION_DRIFT, rng)
-        order = _mallows(drift[group], DELEGATE_NOISE, rng)
+            drift[group] = _mallows(reference, DELEGATION_DRIFT * calm, rng)
+        order = _mallows(drift[group], DELEGATE_NOISE * calm, rng)
         tiers = [[option] for option in order]
         if poll.allow_ties and len(tiers) > 2 and rng.random() < 0.25:
             i = rng.randrange(len(tiers) - 1)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -63,31 +65,94 @@ def _unique_names(section: Section) -> dict[int, str]:
     return names
 
 
-def _rows(profile: Profile):
-    """``(tiers, count, weight)`` per distinct ballot of a tallied profile."""
-    return [
-        (tiers, count, weight)
-        for (tiers, weight), count in zip(
-            profile.rankings(), profile.counts.tolist(), strict=True
-        )
-    ]
+def _arrays(section: Section, pooled):
+    """``(ranks, counts, weights)``: one row per distinct order of the section.
+
+    A round reuses the tallied profile's arrays; a plenary pools
+    ``(tiers, count, weight)`` rows from the workshops.
+    """
+    profile = section.result.profile
+    if pooled is None:
+        return profile.ranks, profile.counts, profile.weights
+    options = profile.options
+    by_count = Profile(options, [(tiers, count) for tiers, count, _w in pooled])
+    by_weight = Profile(options, [(tiers, weight) for tiers, _c, weight in pooled])
+    # Both group the same orders, sorted the same way by np.unique.
+    assert (by_count.ranks == by_weight.ranks).all()
+    return by_count.ranks, by_count.weights, by_weight.weights
+
+
+def _data_type(ranks, m: int) -> str:
+    """The most restrictive PrefLib type of tier-index rows (``m`` = unranked)."""
+    ranked = ranks < m
+    listed = ranked.sum(axis=1)
+    tiers = np.where(ranked, ranks, -1).max(axis=1) + 1
+    strict = bool((tiers == listed).all())
+    full = bool((listed == m).all())
+    return ("s" if strict else "t") + ("oc" if full else "oi")
+
+
+def _orders(ranks, m: int) -> list[str]:
+    """Each row's order as PrefLib writes it (alternatives numbered from 1)."""
+    out = []
+    for row in ranks.tolist():
+        tiers: dict[int, list[int]] = {}
+        for i, r in enumerate(row):
+            if r < m:
+                tiers.setdefault(r, []).append(i + 1)
+        out.append(format_order([tiers[r] for r in sorted(tiers)]))
+    return out
+
+
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 16
 
 
 def ballot_file(section: Section, pooled=None) -> BallotFile:
-    """The PrefLib file (and weights CSV if needed) of a section's profile."""
+    """The PrefLib file (and weights CSV if needed) of a section's profile.
+
+    A round's file is computed once per round version and file inputs.
+    """
+    poll, event = section.poll, section.event
+    names = _unique_names(section)
+    key = None
+    if pooled is None:
+        key = (
+            section.round.id,
+            section.result.version,
+            section.tally.method,
+            section.weighting,
+            event.slug,
+            tuple(names.items()),
+            poll.title(event.default_language),
+            section.closed_at,
+        )
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+    out = _ballot_file(section, pooled, names)
+    if key is not None:
+        with _cache_lock:
+            _cache[key] = out
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return out
+
+
+def _ballot_file(section: Section, pooled, names: dict[int, str]) -> BallotFile:
     profile = section.result.profile
     options = list(profile.options)
+    m = len(options)
     numbers = {o: i for i, o in enumerate(options, 1)}
-    rows = pooled if pooled is not None else _rows(profile)
-    counts = Profile(options, [(tiers, count) for tiers, count, _w in rows])
-    weighted = section.weighting != "delegate" or not np.allclose(
-        [w for *_x, w in rows], [c for _t, c, _w in rows]
-    )
+    ranks, counts, weights = _arrays(section, pooled)
+    weighted = section.weighting != "delegate" or not np.allclose(weights, counts)
     poll, event = section.poll, section.event
     stem = f"{event.slug}-poll{poll.id}-" + (
         f"round{section.label}" if section.round else "plenary"
     )
-    data_type = _data_type(rows, len(options))
+    data_type = _data_type(ranks, m)
     name = f"{stem}.{data_type}"
     weights_name = f"{stem}.weights.csv" if weighted else None
     day = (section.closed_at.date().isoformat()) if section.closed_at else None
@@ -103,8 +168,8 @@ def ballot_file(section: Section, pooled=None) -> BallotFile:
     if weights_name:
         description += f" Total weight of each order: {weights_name}."
     text, written_type = write_preflib(
-        counts,
-        names=_unique_names(section),
+        Profile.from_arrays(options, ranks, counts, profile.unranked),
+        names=names,
         title=f"{poll.title(lang)} — {section.label}",
         file_name=name,
         description=description,
@@ -119,23 +184,16 @@ def ballot_file(section: Section, pooled=None) -> BallotFile:
     )
     if weights_name:
         out.weights_name = weights_name
-        out.weights_text = weights_csv(rows, numbers)
+        out.weights_text = weights_csv(zip(_orders(ranks, m), weights, strict=True))
         out.weights_sha256 = _sha256(out.weights_text)
     return out
 
 
-def _data_type(rows, m: int) -> str:
-    strict = all(len(tier) == 1 for tiers, *_x in rows for tier in tiers)
-    full = all(sum(len(t) for t in tiers) == m for tiers, *_x in rows)
-    return ("s" if strict else "t") + ("oc" if full else "oi")
-
-
-def weights_csv(rows, numbers: dict[int, int]) -> str:
+def weights_csv(orders) -> str:
     """``order,weight`` rows, one per distinct order, as ``flask tally`` reads."""
     totals: dict[str, float] = {}
-    for tiers, _count, weight in rows:
-        order = format_order([sorted(numbers[o] for o in tier) for tier in tiers])
-        totals[order] = totals.get(order, 0.0) + weight
+    for order, weight in orders:
+        totals[order] = totals.get(order, 0.0) + float(weight)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["order", "weight"])

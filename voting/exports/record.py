@@ -102,8 +102,8 @@ class Column:
     consensus: str = ""
     agreement: str = ""
     chart: Markup = Markup("")
-    #: ``(label, value, value text, highlight)`` for the PDF's bars.
-    bars: list[tuple[str, float, str, bool]] = field(default_factory=list)
+    #: ``(label, sublabel, share, value text, highlight)`` for the PDF's bars.
+    bars: list[tuple] = field(default_factory=list)
 
     def paragraphs(self) -> list[tuple[str, str]]:
         """The column as ``(style, text)`` blocks, in reading order."""
@@ -130,7 +130,7 @@ class Column:
 class RecordSection:
     columns: list[Column]
     chart: Markup
-    bars: list[tuple[str, float, str, bool]]
+    bars: list[tuple]
     details_title: str
     details: list[tuple[str, str]]
 
@@ -170,7 +170,10 @@ def _ranking_chart(rows) -> tuple[Markup, list]:
     ]
     return (
         charts.bar_chart(bars, title=_("Current ranking"), max_value=peak),
-        [(b.label, b.value / peak, b.value_text, b.highlight) for b in bars],
+        [
+            (b.label, b.sublabel, b.value / peak, b.value_text, b.highlight)
+            for b in bars
+        ],
     )
 
 
@@ -409,12 +412,18 @@ def _bars(pdf, bars) -> None:
         return
     track = pdf.epw - 25
     pdf.ln(4)
-    for label, share, value_text, highlight in bars:
-        if pdf.get_y() + 12 > pdf.h - pdf.b_margin:
+    for label, sublabel, share, value_text, highlight in bars:
+        if pdf.get_y() + 16 > pdf.h - pdf.b_margin:
             pdf.add_page()
         pdf.set_font("DejaVu", "", 9)
         pdf.set_x(pdf.l_margin)
         pdf.cell(pdf.epw, 5, label[:110], new_x="LMARGIN", new_y="NEXT")
+        if sublabel:
+            pdf.set_font("DejaVu", "", 7.5)
+            pdf.set_text_color(91, 100, 112)
+            pdf.cell(pdf.epw, 4, sublabel[:130], new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(27, 31, 36)
+            pdf.set_font("DejaVu", "", 9)
         y = pdf.get_y()
         pdf.set_fill_color(230, 233, 238)
         pdf.rect(pdf.l_margin, y, track, 4, style="F")

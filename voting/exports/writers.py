@@ -93,22 +93,14 @@ def xlsx_chunks(sheets: dict[str, Table]) -> Iterator[bytes]:
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in rows:
-            sheet.append([_text_cell(sheet, v) for v in row])
+            # Neutralised text never starts with "=", so openpyxl stores it as
+            # a string, not a formula; plain values keep write-only mode fast.
+            sheet.append([_xlsx_value(v) for v in row])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)
         while chunk := handle.read(CHUNK):
             yield chunk
-
-
-def _text_cell(sheet, value: Any) -> Any:
-    value = _xlsx_value(value)
-    if isinstance(value, str):
-        # A plain string cell: never a formula, whatever the text says.
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def json_bytes(document: Any) -> bytes:

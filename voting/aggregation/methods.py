@@ -446,12 +446,19 @@ def irv(p, ctx):
         low = counts[remaining].min()
         cand = np.flatnonzero(remaining & (counts <= low + tol))
         if len(cand) > 1:
-            for prev in reversed(rounds[:-1]):
+            tied = cand
+            for back, prev in enumerate(reversed(rounds[:-1]), start=1):
                 vals = prev[cand]
                 keep = vals <= vals.min() + tol
                 if not keep.all():
                     cand = cand[keep]
                     if len(cand) == 1:
+                        names = ", ".join(str(p.options[i]) for i in tied)
+                        notes.append(
+                            f"Round {len(rounds)}: {names} tied for elimination; "
+                            f"round {len(rounds) - back} counts eliminated "
+                            f"{p.options[cand[0]]}."
+                        )
                         break
         if len(cand) > 1:
             names = ", ".join(str(p.options[i]) for i in cand)

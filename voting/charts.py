@@ -149,3 +149,64 @@ def heatmap(
             )
     size_w = left + n * cell + 4
     return _svg(size_w, head + n * cell + 4, title, "".join(parts))
+
+
+#: Colours of the parts of a stacked bar (agree, stand aside, object …).
+STACK_COLOURS = ("#1e7a3c", "#c9a227", "#b3261e", "#1d4e89", "#5b6470")
+
+
+@dataclass
+class Stack:
+    label: str
+    #: Counts of each part, in the order of the legend.
+    parts: Sequence[float]
+
+
+def stacked_bars(
+    stacks: Sequence[Stack], legend: Sequence[str], title: str, width: int = 1000
+) -> Markup:
+    """One horizontal bar per row (a delegation), split into its parts.
+
+    The bars share one scale (the largest row total); the legend above names
+    the parts, and each part carries its count in a ``<title>``.
+    """
+    row, top = 44, 40
+    label_w = 300
+    bar_w = width - label_w - 70
+    peak = max((sum(s.parts) for s in stacks), default=0) or 1
+    parts = []
+    x = 0.0
+    for i, name in enumerate(legend):
+        colour = STACK_COLOURS[i % len(STACK_COLOURS)]
+        parts.append(
+            f'<rect x="{x:.1f}" y="6" width="18" height="18" rx="3" fill="{colour}"/>'
+            f'<text x="{x + 26:.1f}" y="21" font-size="18" fill="{PALETTE["ink"]}">'
+            f"{escape(_truncate(name, 30))}</text>"
+        )
+        x += 60 + 11 * min(len(name), 30)
+    for i, stack in enumerate(stacks):
+        y = top + i * row
+        parts.append(
+            f'<text x="0" y="{y + 22}" font-size="18" fill="{PALETTE["ink"]}">'
+            f"{escape(_truncate(stack.label, 28))}</text>"
+            f'<rect x="{label_w}" y="{y + 6}" width="{bar_w}" height="24" rx="4" '
+            f'fill="{PALETTE["track"]}"/>'
+        )
+        x = float(label_w)
+        for j, value in enumerate(stack.parts):
+            if value <= 0:
+                continue
+            w = bar_w * value / peak
+            colour = STACK_COLOURS[j % len(STACK_COLOURS)]
+            name = legend[j] if j < len(legend) else ""
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 6}" width="{w:.1f}" height="24" '
+                f'fill="{colour}"><title>{escape(stack.label)} · {escape(name)}: '
+                f"{value:g}</title></rect>"
+            )
+            x += w
+        parts.append(
+            f'<text x="{width - 60}" y="{y + 24}" font-size="18" '
+            f'fill="{PALETTE["ink"]}">{sum(stack.parts):g}</text>'
+        )
+    return _svg(width, top + len(stacks) * row + 4, title, "".join(parts))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import ballot, routes, tally  # noqa: E402,F401
+from . import ballot, consent, routes, tally  # noqa: E402,F401

@@ -29,6 +29,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from .. import adoption
 from ..ballots import (
     BallotError,
     cast,
@@ -355,20 +356,36 @@ def votable_polls(participant: Participant) -> list[tuple[Poll, Round]]:
 @bp.route("/vote")
 @delegate_required
 def polls(participant: Participant):
-    """The polls the delegate can vote in; straight to the ballot when one is open."""
+    """The polls the delegate can vote in; straight to the ballot when one is open.
+
+    Open consent checks come first, and while one is open the page does not
+    jump to a ballot.
+    """
+    checks = [
+        p for p in adoption.open_for(participant) if may_vote(participant, p.poll)
+    ]
     found = votable_polls(participant)
     open_ = [(p, r) for p, r in found if r.is_open]
-    if len(open_) == 1:
+    if len(open_) == 1 and not checks:
         return redirect(url_for(".ballot", poll_id=open_[0][0].id))
     voted = {r.id for p, r in found if current_ballot(participant, r) is not None}
     page = render_template(
         "delegate/polls.html",
         found=found,
         voted=voted,
+        checks=checks,
+        answered=adoption_answered(participant, checks),
         participant=participant,
         lang=lang(),
     )
     return no_store(current_app.make_response(page))
+
+
+def adoption_answered(participant: Participant, proposals) -> set[int]:
+    """Ids of the open proposals the participant's unit has answered."""
+    from .consent import current_answer
+
+    return {p.id for p in proposals if current_answer(participant, p) is not None}
 
 
 def draft_key(participant: Participant, round_: Round) -> str:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import charts, tallies
+from .. import adoption, charts, tallies
 from ..aggregation import METHODS
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
-from ..models import Delegation, Poll, Round, RoundStatus
+from ..models import Delegation, Poll, Proposal, Round, RoundStatus
 
 #: A secret poll's tally is shown only from this many ballots on, so that a
 #: very small room cannot read individual ballots off the result.
@@ -67,6 +68,8 @@ class PollView:
     agreement_line: str = ""
     delegation_rankings: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
+    #: The consent check on this round's list, if one was proposed.
+    consent: ConsentView | None = None
 
     @property
     def closed(self) -> bool:
@@ -176,6 +179,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
         result=result,
         show_results=True,
     )
+    view.consent = build_consent(poll_proposal(poll, round_), lang, second)
     if result.tally is None:
         view.show_results, view.hidden_reason = False, _("No ballots yet.")
     elif poll.results_visibility == "hidden" and not view.closed:
@@ -254,6 +258,7 @@ class PlenaryView:
     workshops_agree: bool | None = None
     agreement_line: str = ""
     charts: dict[str, Any] = field(default_factory=dict)
+    consent: ConsentView | None = None
 
     @property
     def w(self) -> float | None:
@@ -272,6 +277,7 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     view = PlenaryView(
         poll=poll, lang=lang, second_lang=_second_language(poll, lang), plenary=plenary
     )
+    view.consent = build_consent(adoption.latest(poll), lang, view.second_lang)
     key_to_plenary = {o.key: o.id for o in poll.options}
     tops = []
     for source_poll, source in plenary.sources:
@@ -297,3 +303,147 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     view.agreement_line = agreement_line(result, poll)
     view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
     return view
+
+
+# --- consent check (adoption) ---------------------------------------------------
+
+
+def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
+    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids"}]``.
+
+    A merged item's titles are joined with " + "; the first ``cut`` items are
+    "highest", the rest "high".
+    """
+    by_id = {option.id: option for option in proposal.poll.options}
+    rows = []
+    for number, item in enumerate(proposal.items, start=1):
+        options = [by_id[o] for o in item if o in by_id]
+        title = " + ".join(o.title_in(lang) for o in options)
+        subtitle = " + ".join(o.title_in(second) for o in options) if second else ""
+        rows.append(
+            {
+                "number": number,
+                "title": title,
+                "subtitle": subtitle if subtitle != title else "",
+                "tier": "highest" if number <= proposal.cut else "high",
+                "ids": list(item),
+            }
+        )
+    return rows
+
+
+def rule_sentence(proposal: Proposal) -> str:
+    """The adoption rule in one sentence, in the current language."""
+    if proposal.rule != "qualified":
+        return _("Adopted if nobody objects.")
+    share = format_percent(proposal.threshold)
+    if proposal.by_delegation:
+        return _(
+            "Adopted if at least %(share)s of the delegations that answer agree "
+            "or can live with it.",
+            share=share,
+        )
+    return _(
+        "Adopted if at least %(share)s of the delegates that answer agree or "
+        "can live with it.",
+        share=share,
+    )
+
+
+def outcome_label(outcome: str | None) -> str:
+    """ "Adopted by consensus" / "Adopted with reservations" / "Not adopted"."""
+    if outcome == "consensus":
+        return _("Adopted by consensus")
+    if outcome == "reservations":
+        return _("Adopted with reservations")
+    if outcome == "not_adopted":
+        return _("Not adopted")
+    return ""
+
+
+def answer_labels() -> dict[str, str]:
+    """The three answers, as the delegate reads them."""
+    return {
+        "agree": _("Agree"),
+        "stand_aside": _("I can live with it"),
+        "object": _("I object"),
+    }
+
+
+@dataclass
+class ConsentView:
+    """A proposal as the projector shows it: list, rule, live counts, outcome."""
+
+    proposal: Proposal
+    summary: adoption.Summary
+    items: list[dict[str, Any]]
+    rule: str
+    outcome: str
+    named: bool
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        return self.proposal.status == "closed"
+
+    @property
+    def objecting(self) -> list[str]:
+        """Objecting delegations (named polls), without repeats."""
+        names = [o["delegation"] for o in self.summary.objections if o["delegation"]]
+        return list(dict.fromkeys(names))
+
+
+def build_consent(
+    proposal: Proposal | None, lang: str, second: str | None = None
+) -> ConsentView | None:
+    """The consent-check panel of a proposal (``None`` without one)."""
+    if proposal is None:
+        return None
+    summary = adoption.summarize(proposal)
+    labels = answer_labels()
+    view = ConsentView(
+        proposal=proposal,
+        summary=summary,
+        items=proposal_items(proposal, lang, second),
+        rule=rule_sentence(proposal),
+        outcome=outcome_label(proposal.outcome) if proposal.status == "closed" else "",
+        named=not proposal.poll.secret,
+    )
+    view.charts["answers"] = charts.bar_chart(
+        [
+            charts.Bar(
+                label=labels[choice],
+                value=summary.counts[choice],
+                highlight=choice != "object",
+            )
+            for choice in adoption.ANSWERS
+        ],
+        title=_("Answers"),
+        max_value=max(summary.eligible_units, summary.answered, 1),
+    )
+    if summary.by_delegation:
+        view.charts["by_delegation"] = charts.stacked_bars(
+            [
+                charts.Stack(
+                    label=row["delegation"],
+                    parts=[row[choice] for choice in adoption.ANSWERS],
+                )
+                for row in summary.by_delegation
+            ],
+            legend=[labels[choice] for choice in adoption.ANSWERS],
+            title=_("Answers by delegation"),
+        )
+    return view
+
+
+def poll_proposal(poll: Poll, round_: Round | None) -> Proposal | None:
+    """The proposal the display shows: the latest one of the shown round.
+
+    A plenary poll shows its latest proposal whatever the round.
+    """
+    proposal = adoption.latest(poll)
+    if proposal is None:
+        return None
+    if poll.workshop_id is None or round_ is None:
+        return proposal
+    return proposal if proposal.round_id == round_.id else None

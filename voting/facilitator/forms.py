@@ -9,6 +9,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
+    FloatField,
     IntegerField,
     RadioField,
     SelectField,
@@ -130,6 +131,17 @@ WEIGHTING_CHOICES = [
     ),
 ]
 
+ADOPTION_CHOICES = [
+    ("consensus", _l("Consensus: adopted if nobody objects")),
+    (
+        "qualified",
+        _l(
+            "Qualified majority: adopted if enough of those who answer agree or "
+            "can live with it (objections are recorded as reservations)"
+        ),
+    ),
+]
+
 
 class PollForm(ConsoleForm):
     workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
@@ -159,6 +171,22 @@ class PollForm(ConsoleForm):
         default=True,
     )
     open_mode = BooleanField(_l("Open: delegates may join with the event code"))
+    adoption_rule = RadioField(
+        _l("Adoption of the priority list"),
+        choices=choices(ADOPTION_CHOICES),
+        default="consensus",
+    )
+    adoption_threshold = FloatField(
+        _l("Qualified majority"),
+        default=round(2 / 3, 4),
+        description=_l(
+            "Share of the answering delegates (or delegations) that must agree or "
+            "can live with it, between 0.5 and 1 (e.g. 0.6667 for two thirds)."
+        ),
+        validators=[
+            NumberRange(min=0.5, max=1, message=_l("Enter a number between 0.5 and 1."))
+        ],
+    )
     submit = SubmitField(_l("Save"))
 
     def settings(self) -> dict:
@@ -172,6 +200,8 @@ class PollForm(ConsoleForm):
             "results_visibility": self.results_visibility.data,
             "secret": self.secret.data,
             "open_mode": self.open_mode.data,
+            "adoption_rule": self.adoption_rule.data,
+            "adoption_threshold": self.adoption_threshold.data,
         }
 
 
@@ -254,3 +284,43 @@ class BadgeForm(ConsoleForm):
         default="html",
     )
     submit = SubmitField(_l("Issue links and print badges"))
+
+
+class AmendError(ValueError):
+    """An amendment form that cannot be read; the message is translated."""
+
+
+def amended_list(formdata, items: list[list[int]]) -> tuple[list[list[int]], int]:
+    """Read the no-script amendment form of a proposal's ``items``.
+
+    Each row ``i`` (an item of the previous proposal) has ``position-<i>``
+    (its new place, 1 … n, each used once) and ``merge-<i>`` (join the item
+    just above it in the new order); ``cut`` counts the items after merging.
+    Raises :class:`AmendError` with a message for the facilitator.
+    """
+    from flask_babel import gettext as _
+
+    n = len(items)
+    positions = []
+    for i in range(n):
+        raw = (formdata.get(f"position-{i}") or "").strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= n:
+            raise AmendError(_("Each position must be a number from 1 to %(n)d.", n=n))
+        positions.append(int(raw))
+    if len(set(positions)) != n:
+        raise AmendError(_("Each position number may be used only once."))
+    order = sorted(range(n), key=lambda i: positions[i])
+    amended: list[list[int]] = []
+    for i in order:
+        if formdata.get(f"merge-{i}"):
+            if not amended:
+                raise AmendError(
+                    _("The first item has no item above it to merge with.")
+                )
+            amended[-1] = amended[-1] + list(items[i])
+        else:
+            amended.append(list(items[i]))
+    raw_cut = (formdata.get("cut") or "").strip()
+    if not raw_cut.isdigit():
+        raise AmendError(_("The cut must be between 0 and the number of items."))
+    return amended, int(raw_cut)

@@ -23,8 +23,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from .. import rounds
+from .. import adoption, rounds
 from ..auth import role_required
+from ..display.view import outcome_label, proposal_items, rule_sentence
 from ..extensions import db
 from ..models import (
     Account,
@@ -35,6 +36,7 @@ from ..models import (
     Option,
     Participant,
     Poll,
+    Proposal,
     Round,
     Workshop,
 )
@@ -347,6 +349,7 @@ def render_poll(poll: Poll, status: int = 200):
     return (
         render_template(
             "facilitator/poll.html",
+            consent=consent_section(poll),
             poll=poll,
             event=poll.event,
             gaps=services.translation_gaps(poll),
@@ -378,6 +381,7 @@ def edit_poll(poll_id):
         forms.fill_texts(form, "question", poll.question)
         for key in services.POLL_SETTINGS:
             form[key].data = getattr(poll, key)
+        form.adoption_threshold.data = round(poll.adoption_threshold, 4)
     title = _("Poll settings")
     if form.validate_on_submit():
         try:
@@ -542,6 +546,108 @@ def next_round(round_id):
     """Open the next round of the same poll after the last one closed."""
     return _round_action(
         round_id, rounds.next_round, _("The next round is open with the same options.")
+    )
+
+
+# --- consent check (adoption) ----------------------------------------------
+
+
+def consent_section(poll: Poll) -> dict:
+    """What the poll page shows of the consent checks: the open one, the
+    latest one (to amend), what can be proposed, and the history."""
+    proposals = adoption.history(poll)
+    current = lang()
+    latest = proposals[-1] if proposals else None
+    closed_rounds = [r for r in poll.rounds if r.status == "closed"]
+    open_ = latest if latest is not None and latest.status == "open" else None
+    return {
+        "latest": latest,
+        "open": open_,
+        "summary": adoption.summarize(open_ or latest) if latest else None,
+        "rows": proposal_items(latest, current) if latest else [],
+        "rule": rule_sentence(latest) if latest else "",
+        "round": closed_rounds[-1] if closed_rounds else None,
+        "plenary": poll.workshop_id is None,
+        "history": [
+            {
+                "proposal": p,
+                "rows": proposal_items(p, current),
+                "outcome": outcome_label(p.outcome) if p.status == "closed" else "",
+            }
+            for p in reversed(proposals)
+        ],
+    }
+
+
+def _adoption_action(poll: Poll, transition, done: str):
+    """Run an adoption transition for a view: flash and back to the poll."""
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        transition()
+    except adoption.AdoptionError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_poll(poll, error.status)
+    flash(done, "info")
+    return redirect(url_for(".poll", poll_id=poll.id) + "#consent")
+
+
+@bp.post("/rounds/<int:round_id>/propose")
+@role_required(FACILITATOR)
+def propose(round_id):
+    """Propose a closed round's priority list for adoption (a consent check)."""
+    round_ = load(Round, round_id)
+    return _adoption_action(
+        round_.poll,
+        lambda: adoption.propose(round_, actor()),
+        _("The consent check is open: delegates can answer on their phones."),
+    )
+
+
+@bp.post("/polls/<int:poll_id>/propose")
+@role_required(FACILITATOR)
+def propose_plenary(poll_id):
+    """Propose a plenary poll's consolidation of the workshops for adoption."""
+    poll = load(Poll, poll_id)
+    if poll.workshop_id is not None:
+        abort(404)
+    return _adoption_action(
+        poll,
+        lambda: adoption.propose_plenary(poll, actor()),
+        _("The consent check is open: delegates can answer on their phones."),
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/close")
+@role_required(FACILITATOR)
+def close_proposal(proposal_id):
+    """Close the consent check: the outcome follows the poll's rule."""
+    proposal = load(Proposal, proposal_id)
+    return _adoption_action(
+        proposal.poll,
+        lambda: adoption.close(proposal.id, actor()),
+        _("The consent check is closed."),
+    )
+
+
+@bp.post("/proposals/<int:proposal_id>/amend")
+@role_required(FACILITATOR)
+def amend_proposal(proposal_id):
+    """Propose an amended list: items reordered or merged, the cut moved."""
+    proposal = load(Proposal, proposal_id)
+
+    def transition():
+        try:
+            items, cut = forms.amended_list(request.form, proposal.items)
+        except forms.AmendError as error:
+            raise adoption.AdoptionError(str(error)) from None
+        adoption.amend(proposal, items, cut, actor())
+
+    return _adoption_action(
+        proposal.poll,
+        transition,
+        _("The amended list is proposed: delegates can answer on their phones."),
     )
 
 

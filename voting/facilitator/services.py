@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from ..models import (
     Option,
     Participant,
     Poll,
+    Proposal,
     Role,
     Round,
     RoundStatus,
@@ -52,7 +54,12 @@ POLL_SETTINGS = (
     "results_visibility",
     "secret",
     "open_mode",
+    "adoption_rule",
+    "adoption_threshold",
 )
+#: Defaults of settings that older callers may leave out.
+SETTING_DEFAULTS = {"adoption_rule": "consensus", "adoption_threshold": 2 / 3}
+ADOPTION_RULES = ("consensus", "qualified")
 MAX_IMPORT_ROWS = 2000
 MAX_OPTIONS = 20
 FALLBACK_METHODS = (
@@ -116,7 +123,7 @@ def event_of(obj) -> Event:
     """The event an object of the set-up belongs to."""
     if isinstance(obj, Event):
         return obj
-    if isinstance(obj, Option | Round):
+    if isinstance(obj, Option | Round | Proposal):
         return obj.poll.event
     return obj.event
 
@@ -127,7 +134,7 @@ def workshop_of(obj) -> Workshop | None:
         return obj
     if isinstance(obj, Poll):
         return obj.workshop
-    if isinstance(obj, Option | Round):
+    if isinstance(obj, Option | Round | Proposal):
         return obj.poll.workshop
     return None
 
@@ -383,7 +390,31 @@ def _check_settings(settings: dict) -> dict:
                 n=MAX_OPTIONS,
             )
         )
-    return {key: settings[key] for key in POLL_SETTINGS}
+    values = {
+        key: settings.get(key, SETTING_DEFAULTS.get(key)) for key in POLL_SETTINGS
+    }
+    if values["adoption_rule"] not in ADOPTION_RULES:
+        _fail(_("Unknown adoption rule."))
+    values["adoption_threshold"] = adoption_threshold(values["adoption_threshold"])
+    return values
+
+
+def adoption_threshold(value) -> float:
+    """A qualified majority between one half and all (0.5–1).
+
+    A rounded simple fraction is read as that fraction (0.6667 → 2/3), so that
+    two of three answering units still reach "two thirds".
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not 0.5 <= number <= 1:
+        _fail(_("The qualified majority must be between 0.5 and 1."))
+    fraction = Fraction(number).limit_denominator(12)
+    if abs(float(fraction) - number) < 1e-3:
+        number = float(fraction)
+    return number
 
 
 def create_poll(

@@ -1,5 +1,7 @@
 """Hypothesis properties of the methods (each can fail on a wrong method)."""
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -185,4 +187,4 @@ def test_declared_tie_break_gives_a_strict_refinement(data, seed):
             continue  # these apply the tie-break inside the method
         pos = plain.position()
         order = [t[0] for t in broken.ranking]
-        assert all(pos[a] <= pos[b] for a, b in zip(order, order[1:]))
+        assert all(pos[a] <= pos[b] for a, b in itertools.pairwise(order))

@@ -163,33 +163,37 @@ class Stack:
 
 
 def stacked_bars(
-    stacks: Sequence[Stack], legend: Sequence[str], title: str, width: int = 1000
+    stacks: Sequence[Stack],
+    legend: Sequence[str],
+    title: str,
+    width: int = 800,
+    show_legend: bool = True,
 ) -> Markup:
-    """One horizontal bar per row (a delegation), split into its parts.
+    """One horizontal bar per row (a delegation, an answer), split into parts.
 
     The bars share one scale (the largest row total); the legend above names
     the parts, and each part carries its count in a ``<title>``.
     """
-    row, top = 44, 40
-    label_w = 300
-    bar_w = width - label_w - 70
+    row, top = 46, 40 if show_legend else 4
+    label_w = int(width * 0.36)
+    bar_w = width - label_w - 60
     peak = max((sum(s.parts) for s in stacks), default=0) or 1
     parts = []
     x = 0.0
-    for i, name in enumerate(legend):
+    for i, name in enumerate(legend if show_legend else ()):
         colour = STACK_COLOURS[i % len(STACK_COLOURS)]
         parts.append(
-            f'<rect x="{x:.1f}" y="6" width="18" height="18" rx="3" fill="{colour}"/>'
-            f'<text x="{x + 26:.1f}" y="21" font-size="18" fill="{PALETTE["ink"]}">'
-            f"{escape(_truncate(name, 30))}</text>"
+            f'<rect x="{x:.1f}" y="6" width="20" height="20" rx="3" fill="{colour}"/>'
+            f'<text x="{x + 28:.1f}" y="23" font-size="22" fill="{PALETTE["ink"]}">'
+            f"{escape(_truncate(name, 24))}</text>"
         )
-        x += 60 + 11 * min(len(name), 30)
+        x += 50 + 12 * min(len(name), 24)
     for i, stack in enumerate(stacks):
         y = top + i * row
         parts.append(
-            f'<text x="0" y="{y + 22}" font-size="18" fill="{PALETTE["ink"]}">'
-            f"{escape(_truncate(stack.label, 28))}</text>"
-            f'<rect x="{label_w}" y="{y + 6}" width="{bar_w}" height="24" rx="4" '
+            f'<text x="0" y="{y + 26}" font-size="22" fill="{PALETTE["ink"]}">'
+            f"{escape(_truncate(stack.label, 24))}</text>"
+            f'<rect x="{label_w}" y="{y + 8}" width="{bar_w}" height="26" rx="4" '
             f'fill="{PALETTE["track"]}"/>'
         )
         x = float(label_w)
@@ -200,13 +204,13 @@ def stacked_bars(
             colour = STACK_COLOURS[j % len(STACK_COLOURS)]
             name = legend[j] if j < len(legend) else ""
             parts.append(
-                f'<rect x="{x:.1f}" y="{y + 6}" width="{w:.1f}" height="24" '
+                f'<rect x="{x:.1f}" y="{y + 8}" width="{w:.1f}" height="26" '
                 f'fill="{colour}"><title>{escape(stack.label)} · {escape(name)}: '
                 f"{value:g}</title></rect>"
             )
             x += w
         parts.append(
-            f'<text x="{width - 60}" y="{y + 24}" font-size="18" '
+            f'<text x="{width - 48}" y="{y + 28}" font-size="22" '
             f'fill="{PALETTE["ink"]}">{sum(stack.parts):g}</text>'
         )
     return _svg(width, top + len(stacks) * row + 4, title, "".join(parts))

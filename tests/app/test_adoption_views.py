@@ -391,6 +391,19 @@ def test_the_csrf_token_is_required(app, fac, room):
     assert response.status_code == 400 and proposal.status == "open"
 
 
+def test_a_secret_poll_shows_reasons_without_delegations(app, fac, room):
+    poll, voters, ids = room
+    poll.secret = True
+    _db.session.commit()
+    proposal = propose(fac, poll)
+    api_answer(delegate(app, voters[2]), proposal, "object", "B first")
+    live = html(fac.get(f"/display/{poll.display_token}/live"))
+    assert "“B first”" in live
+    panel = live[live.index('id="consent-panel"') : live.index("</section>")]
+    assert not any(name in panel for name in ("Argentina", "Chile", "Perú"))
+    assert "Answers by delegation" not in panel
+
+
 # --- permissions ------------------------------------------------------------------
 
 

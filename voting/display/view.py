@@ -409,19 +409,24 @@ def build_consent(
         outcome=outcome_label(proposal.outcome) if proposal.status == "closed" else "",
         named=not proposal.poll.secret,
     )
-    view.charts["answers"] = charts.bar_chart(
+    names = [labels[choice] for choice in adoption.ANSWERS]
+    view.charts["answers"] = charts.stacked_bars(
         [
-            charts.Bar(
+            charts.Stack(
                 label=labels[choice],
-                value=summary.counts[choice],
-                highlight=choice != "object",
+                parts=[
+                    summary.counts[c] if c == choice else 0 for c in adoption.ANSWERS
+                ],
             )
             for choice in adoption.ANSWERS
         ],
+        legend=names,
         title=_("Answers"),
-        max_value=max(summary.eligible_units, summary.answered, 1),
+        show_legend=False,
     )
-    if summary.by_delegation:
+    # By delegation only when the poll is named: in a secret poll a
+    # delegation's bar would tell whose objection is shown.
+    if view.named and summary.by_delegation:
         view.charts["by_delegation"] = charts.stacked_bars(
             [
                 charts.Stack(
@@ -430,7 +435,7 @@ def build_consent(
                 )
                 for row in summary.by_delegation
             ],
-            legend=[labels[choice] for choice in adoption.ANSWERS],
+            legend=names,
             title=_("Answers by delegation"),
         )
     return view

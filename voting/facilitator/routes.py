@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -568,6 +568,15 @@ def consent_section(poll: Poll) -> dict:
         "rule": rule_sentence(latest) if latest else "",
         "round": closed_rounds[-1] if closed_rounds else None,
         "plenary": poll.workshop_id is None,
+        "setting": (
+            _(
+                "qualified majority: %(share)s of those who answer agree or can "
+                "live with it",
+                share=format_percent(poll.adoption_threshold),
+            )
+            if poll.adoption_rule == "qualified"
+            else _("consensus: adopted if nobody objects")
+        ),
         "history": [
             {
                 "proposal": p,

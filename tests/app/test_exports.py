@@ -490,3 +490,39 @@ def test_cli_writes_the_weights_companion(app, runner, tmp_path):
     companion = list(tmp_path.glob("*.weights.csv"))
     assert len(companion) == 1
     assert companion[0].read_text().startswith("order,weight")
+
+
+def test_secret_round_too_small_to_publish_is_refused(app):
+    poll, round_, _ = make_room(rankings=RANKINGS[:2])
+    with pytest.raises(exports.ExportError) as error:
+        exports.export_round(round_, "toi")
+    assert error.value.status == 409
+    named, named_round, _ = make_room(secret=False, rankings=RANKINGS[:2])
+    assert exports.export_round(named_round, "toi").read()
+
+
+def test_missing_pdf_font_is_a_clear_503(app, room, tmp_path):
+    app.config["RECORD_FONT"] = str(tmp_path / "missing.ttf")
+    with pytest.raises(exports.ExportError) as error:
+        exports.export_round(room[1], "pdf", "es")
+    assert error.value.status == 503
+
+
+def test_cli_exports_a_plenary_and_writes_to_stdout(app, runner):
+    poll, round_, _ = make_room()
+    plenary = factories.make_poll(
+        workshop=factories.make_workshop(poll.event),
+        options=[t["en"] for t in TITLES],
+        status="draft",
+    )
+    plenary.workshop = None
+    db.session.commit()
+    result = runner.invoke(
+        args=["export", f"plenary:{plenary.id}", "--format", "json", "--out", "-"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["sections"][0]["metadata"]["round"] == "plenary"
+    assert doc["sections"][0]["ranking_alternatives"] == alternatives(round_)
+    result = runner.invoke(args=["export", "poll:x", "--format", "csv"])
+    assert result.exit_code != 0 and "TARGET" in result.output

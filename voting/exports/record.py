@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .. import charts
 from ..display import view as display_view
-from .tables import Section, metadata
+from .tables import ExportError, Section, metadata
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "record.css"
@@ -340,9 +340,15 @@ def _font_paths() -> tuple[Path, Path]:
     )
     for path in (regular, bold):
         if not path.is_file():
-            raise RuntimeError(
-                f"PDF font {path} is missing: install Debian's fonts-dejavu-core "
-                "(make test installs it)"
+            current_app.logger.error(
+                "PDF font %s is missing: install Debian's fonts-dejavu-core", path
+            )
+            raise ExportError(
+                _(
+                    "The PDF fonts are not installed on this server; use the HTML "
+                    "record or ask the administrator."
+                ),
+                503,
             )
     return regular, bold
 

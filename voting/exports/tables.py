@@ -69,6 +69,7 @@ def round_section(round_: Round) -> Section:
     result = tallies.for_round(round_, with_agreement=True)
     if result.tally is None:
         raise ExportError(_("This round has no ballots to export."), 409)
+    _check_secrecy(round_.poll, result.turnout.ballots)
     section = Section(
         poll=round_.poll,
         round=round_,
@@ -81,6 +82,23 @@ def round_section(round_: Round) -> Section:
     return section
 
 
+def _check_secrecy(poll: Poll, ballots: int) -> None:
+    """Refuse what the projector hides: a secret count too small to publish."""
+    from flask_babel import gettext as _
+
+    from ..display.view import MIN_SECRET_BALLOTS
+
+    if poll.secret and ballots < MIN_SECRET_BALLOTS:
+        raise ExportError(
+            _(
+                "A secret ballot with fewer than %(n)d ballots is not exported: "
+                "the file would reveal how those few delegates voted.",
+                n=MIN_SECRET_BALLOTS,
+            ),
+            409,
+        )
+
+
 def plenary_section(poll: Poll) -> Section:
     """The export section pooling the workshops' last closed rounds."""
     from flask_babel import gettext as _
@@ -90,6 +108,7 @@ def plenary_section(poll: Poll) -> Section:
     plenary = tallies.for_plenary(poll)
     if plenary.result.tally is None:
         raise ExportError(_("No workshop has a closed round with ballots yet."), 409)
+    _check_secrecy(poll, plenary.result.turnout.ballots)
     closed = [
         r.closed_at
         for p, _r in plenary.sources

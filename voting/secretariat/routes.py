@@ -176,9 +176,7 @@ def export_command(target: str, fmt: str, lang: str | None, out: Path | None):
             raise click.ClickException(error.message) from None
     exports.log_export(export, "cli")
     if out is not None and str(out) == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(body)
-        stream.flush()
+        click.echo(body, nl=False)  # bytes go to the binary stdout
         return
     path = out or Path(export.filename)
     path.write_bytes(body)

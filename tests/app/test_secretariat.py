@@ -107,10 +107,11 @@ def test_open_round_is_409(secretariat_client, app):
 
     poll = factories.make_poll()
     response = secretariat_client.get(
-        f"/secretariat/rounds/{poll.rounds[0].id}/export.csv"
+        f"/secretariat/rounds/{poll.rounds[0].id}/export.csv",
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 409
-    assert "closed" in response.get_data(as_text=True)
+    assert "Only a closed round can be exported." in response.get_data(as_text=True)
 
 
 def test_named_ballots_download_for_a_named_poll(secretariat_client, app):

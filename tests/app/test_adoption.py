@@ -4,27 +4,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from voting import adoption, ballots, rounds
+from voting import adoption
 from voting.adoption import AdoptionError
 from voting.ballots import BallotError
 from voting.extensions import db
-from voting.models import AuditEntry, ConsentAnswer, Delegation
-
-
-@pytest.fixture
-def closed_poll(app):
-    """A closed round where A > B > C, five delegates in three delegations."""
-    poll = factories.make_poll(options=("A", "B", "C"), top_k=1)
-    event = poll.event
-    names = [("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú")]
-    delegations = [Delegation(event=event, code=c, name=n) for c, n in names]
-    db.session.add_all(delegations)
-    voters = [factories.make_participant(event, delegations[i % 3]) for i in range(5)]
-    ids = [o.id for o in poll.options]
-    for voter in voters:
-        ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
-    rounds.close_round(poll.rounds[0].id, "test")
-    return poll, voters, ids
+from voting.models import AuditEntry, ConsentAnswer
 
 
 def test_items_from_ranking_keeps_a_tie_across_the_cut_whole():

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime
+from babel.lists import format_list
+from flask_babel import force_locale, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import charts
+from .. import adoption, charts
 from ..display import view as display_view
 from .tables import ExportError, Section, metadata
 
@@ -104,6 +105,11 @@ class Column:
     chart: Markup = Markup("")
     #: ``(label, sublabel, share, value text, highlight)`` for the PDF's bars.
     bars: list[tuple] = field(default_factory=list)
+    adoption_title: str = ""
+    adoption: str = ""
+    adoption_rule: str = ""
+    #: One line per proposal: its number, outcome and counts.
+    adoption_history: list[str] = field(default_factory=list)
 
     def paragraphs(self) -> list[tuple[str, str]]:
         """The column as ``(style, text)`` blocks, in reading order."""
@@ -123,6 +129,10 @@ class Column:
         out += [("h3", self.consensus_title), ("p", self.consensus)]
         if self.agreement:
             out.append(("p", self.agreement))
+        if self.adoption:
+            out += [("h3", self.adoption_title), ("p", self.adoption)]
+            out.append(("small", self.adoption_rule))
+            out.append(("list", "\n".join(f"• {t}" for t in self.adoption_history)))
         return out
 
 
@@ -263,10 +273,91 @@ def column(section: Section, lang: str) -> Column:
         else view.w_reading
     )
     col.agreement = view.agreement_line
+    col.adoption, col.adoption_rule, col.adoption_history = adoption_text(section, lang)
+    col.adoption_title = _("Adoption")
     col.chart, col.bars = _ranking_chart(view.rows)
     if section.round is not None:
         col.chart = view.charts["ranking"]  # the projector's own SVG
     return col
+
+
+def _joined(titles: list[str]) -> str:
+    """ "A, B and C" in the current language."""
+    return format_list(titles, locale=get_locale()) if titles else "–"
+
+
+def _proposals(section: Section) -> list:
+    """The section's closed proposals: its round's, or the plenary's."""
+    round_id = section.round.id if section.round is not None else None
+    return [
+        p
+        for p in adoption.history(section.poll)
+        if p.round_id == round_id and p.status == "closed"
+    ]
+
+
+def adoption_text(section: Section, lang: str) -> tuple[str, str, list[str]]:
+    """The "Adoption" paragraph, the rule, and the history of the proposals.
+
+    Phrased like the 2005 report: "The representatives agreed by consensus
+    that …", or "… adopted with the reservations of X and Y".
+    """
+    proposals = _proposals(section)
+    if not proposals:
+        return "", "", []
+    history = []
+    for proposal in proposals:
+        counts = adoption.summarize(proposal).counts
+        history.append(
+            _(
+                "Proposal %(n)d: %(outcome)s (agree %(agree)d, can live with it "
+                "%(aside)d, object %(object)d).",
+                n=proposal.number,
+                outcome=display_view.outcome_label(proposal.outcome),
+                agree=counts["agree"],
+                aside=counts["stand_aside"],
+                object=counts["object"],
+            )
+        )
+    final = proposals[-1]
+    items = display_view.proposal_items(final, lang)
+    highest = _joined([i["title"] for i in items if i["tier"] == "highest"])
+    high = _joined([i["title"] for i in items if i["tier"] != "highest"])
+    summary = adoption.summarize(final)
+    if final.outcome == "consensus":
+        text = _(
+            "The representatives agreed by consensus that the issues of highest "
+            "priority are %(highest)s; other issues of high priority are %(high)s.",
+            highest=highest,
+            high=high,
+        )
+        if summary.standing_aside:
+            text += " " + _(
+                "%(names)s stood aside.", names=_joined(summary.standing_aside)
+            )
+    elif final.outcome == "reservations":
+        named = [o["delegation"] for o in summary.objections if o["delegation"]]
+        who = (
+            _joined(sorted(set(named)))
+            if named
+            else ngettext(
+                "%(num)d delegation", "%(num)d delegations", len(summary.objections)
+            )
+        )
+        text = _(
+            "The representatives adopted, with the reservations of %(who)s, that "
+            "the issues of highest priority are %(highest)s; other issues of high "
+            "priority are %(high)s.",
+            who=who,
+            highest=highest,
+            high=high,
+        )
+    else:
+        text = _(
+            "The proposed list was not adopted: %(num)d objections were raised.",
+            num=summary.counts["object"],
+        )
+    return text, display_view.rule_sentence(final), history
 
 
 def _details(section: Section) -> list[tuple[str, str]]:

@@ -118,3 +118,23 @@ def test_method_agreement_table():
     assert agree["k"] == 2 and len(agree["pairs"]) == n * (n - 1) // 2
     assert all(agree["top_k_same"][i][i] for i in range(n))
     assert all(agree["kendall_tau"][i][i] == 1.0 for i in range(n))
+
+
+def test_spread_matches_numpy_weighted_quantiles():
+    rng = random.Random(11)
+    for _ in range(20):
+        ballots = [
+            (t, rng.choice([1, 2, 3, 0.5]))
+            for t, _ in random_ballots(rng, list("abcdef"), 25)
+        ]
+        p = Profile("abcdef", ballots)
+        q = np.quantile(
+            p.positions + 1,
+            [0.25, 0.75],
+            axis=0,
+            weights=p.weights,
+            method="inverted_cdf",
+        )
+        got = spread(p)
+        for i, o in enumerate(p.options):
+            assert got[o] == pytest.approx(q[1, i] - q[0, i])

@@ -128,3 +128,18 @@ def test_hashable_ids_of_mixed_types():
     p = Profile([1, "x", (2, 3)], [([[(2, 3)], [1]], 1)])
     assert p.pairwise[2, 0] == 1 and p.pairwise[2, 1] == 1
     assert repr(p).startswith("Profile(3 options, 1 ballots")
+
+
+@pytest.mark.parametrize("unranked", ["last", "ignore"])
+@pytest.mark.parametrize("mix", ["distinct", "mixed"])
+def test_pairwise_counting_and_product_paths_agree(unranked, mix):
+    # Large groups of equal weight are counted, the rest multiplied.
+    rng = random.Random(7)
+    options = list(range(6))
+    ballots = [(t, rng.random()) for t, _ in random_ballots(rng, options, 60)]
+    if mix == "mixed":
+        ballots += [(t, 2) for t, _ in random_ballots(rng, options, 200)]
+    p = Profile(options, ballots, unranked)
+    ref = ref_pairwise(options, ballots, unranked)
+    want = np.array([[ref[x][y] for y in options] for x in options])
+    np.testing.assert_allclose(p.pairwise, want, atol=1e-9)

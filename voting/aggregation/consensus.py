@@ -28,6 +28,13 @@ def kendall_w(p):
     Returns ``{"w", "chi2", "df", "p_value", "S"}``; the values are None when
     W is undefined (one option, no weight, or every ballot ties everything).
     """
+    cache = p.cache
+    if "kendall_w" not in cache:
+        cache["kendall_w"] = _kendall_w(p)
+    return dict(cache["kendall_w"])
+
+
+def _kendall_w(p):
     n = p.m
     w = p.weights
     mw = float(w.sum())
@@ -37,10 +44,10 @@ def kendall_w(p):
     ranks = p.positions + 1.0
     R = w @ ranks
     S = float(((R - mw * (n + 1) / 2.0) ** 2).sum())
-    U = len(w)
-    flat = (np.arange(U)[:, None] * (n + 1) + p.ranks).ravel()
-    sizes = np.bincount(flat, minlength=U * (n + 1)).reshape(U, n + 1)
-    T = (sizes.astype(float) ** 3 - sizes).sum(axis=1)
+    # sum over tie groups of t^3 - t = sum over options of (t_x^2 - 1),
+    # t_x being the size of x's group on that ballot
+    sizes = p.tier_sizes.astype(float)
+    T = (sizes**2 - 1).sum(axis=1)
     denom = mw**2 * (n**3 - n) - mw * float(w @ T)
     out["S"] = S
     if denom <= 1e-12 * mw**2 * (n**3 - n):
@@ -79,9 +86,20 @@ def spread(p):
     """
     if not len(p.weights) or p.weights.sum() <= 0:
         return {o: None for o in p.options}
-    pos = p.positions + 1.0
-    q = np.quantile(pos, [0.25, 0.75], axis=0, weights=p.weights, method="inverted_cdf")
-    return {o: float(q[1, i] - q[0, i]) for i, o in enumerate(p.options)}
+    # Positions are multiples of 1/2: a weighted histogram per option over the
+    # 2m half-steps gives the inverted-CDF quartiles without sorting.
+    m = p.m
+    half = np.rint(p.positions * 2).astype(np.int64)  # 0 .. 2(m-1)
+    nb = 2 * m
+    flat = (half + np.arange(m) * nb).ravel()
+    wts = np.repeat(p.weights, m)
+    hist = np.bincount(flat, weights=wts, minlength=m * nb).reshape(m, nb)
+    cum = np.cumsum(hist, axis=1)
+    total = cum[:, -1:]
+    tol = 1e-12 * total
+    q1 = (cum < 0.25 * total - tol).sum(axis=1)
+    q3 = (cum < 0.75 * total - tol).sum(axis=1)
+    return {o: float(q3[i] - q1[i]) / 2.0 for i, o in enumerate(p.options)}
 
 
 def consensus_report(p):

@@ -427,18 +427,24 @@ def irv(p, ctx):
     in which case the option lowest in the tie-break order goes.
     """
     m, tol = p.m, p.tolerance
-    ranks, ranked, w = p.ranks, p.ranked, p.weights
     remaining = np.ones(m, dtype=bool)
     rounds, round_counts, eliminated, notes = [], [], [], []
-    big = np.iinfo(ranks.dtype).max
+    # Working copy: unranked = a sentinel above every tier; eliminated
+    # options' columns and exhausted ballots are dropped as counting goes.
+    big = m + 1
+    rr = np.where(p.ranked, p.ranks, big).astype(np.int8 if m < 120 else np.int32)
+    w = p.weights
+    cols = np.arange(m)
     while remaining.sum() > 1:
-        active = ranked & remaining
-        rr = np.where(active, ranks, big)
         top = rr.min(axis=1)
-        first = active & (rr == top[:, None])
-        k = first.sum(axis=1)
-        share = np.divide(w, k, out=np.zeros_like(w), where=k > 0)
-        counts = share @ first
+        live = top < big
+        if not live.all():  # exhausted ballots count for nobody
+            rr, w, top = rr[live], w[live], top[live]
+        first = rr == top[:, None]
+        k = np.count_nonzero(first, axis=1)
+        rows, cidx = np.nonzero(first)
+        counts = np.zeros(m)
+        counts[cols] = np.bincount(cidx, weights=(w / k)[rows], minlength=len(cols))
         rounds.append(counts)
         round_counts.append(
             {int(i): float(counts[i]) for i in np.flatnonzero(remaining)}
@@ -478,6 +484,8 @@ def irv(p, ctx):
                 )
         eliminated.append([int(i) for i in cand])
         remaining[cand] = False
+        keep = remaining[cols]
+        rr, cols = rr[:, keep], cols[keep]
     if remaining.any():
         eliminated.append([int(i) for i in np.flatnonzero(remaining)])
     scores = np.zeros(m)

@@ -70,8 +70,8 @@ class Profile:
         self.options = options
         self.index = index
         self.unranked = unranked
-        ranks, positions, weights = _encode(options, index, ballots)
-        self._set_grouped(ranks, positions, weights, np.ones(len(weights)))
+        ranks, weights = _encode(options, index, ballots)
+        self._set_grouped(ranks, weights, np.ones(len(weights)))
 
     @classmethod
     def from_arrays(cls, options, ranks, weights, unranked="last", counts=None):
@@ -96,13 +96,12 @@ class Profile:
             raise AggregationError("tier indices must lie in 0..m")
         self._set_grouped(
             ranks,
-            _positions_from_ranks(ranks),
             weights,
             np.ones(len(weights)) if counts is None else np.asarray(counts, float),
         )
         return self
 
-    def _set_grouped(self, ranks, positions, weights, counts):
+    def _set_grouped(self, ranks, weights, counts):
         m = len(self.options)
         if len(ranks) > 1:
             view = np.ascontiguousarray(ranks).view(
@@ -111,14 +110,14 @@ class Profile:
             _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
             inverse = inverse.reshape(-1)
             ranks = ranks[first]
-            positions = positions[first]
             weights = np.bincount(inverse, weights=weights, minlength=len(first))
             counts = np.bincount(inverse, weights=counts, minlength=len(first))
         self.ranks = ranks
-        self.positions = positions
+        self.positions = _positions_from_ranks(ranks)
         self.weights = weights
         self.counts = counts
         self.ranked = ranks < m
+        self.cache = {}  # results that do not depend on ``unranked``
 
     def with_unranked(self, unranked):
         """The same ballots read with another unranked convention."""
@@ -177,13 +176,32 @@ class Profile:
         P = np.zeros((m, m))
         if not len(w):
             return P
-        mask = self.ranked if self.unranked == "ignore" else None
-        # One boolean U x m block per option keeps memory at O(U m).
-        for x in range(m):
-            above = ranks[:, x : x + 1] < ranks
-            if mask is not None:
-                above &= mask
-            P[x] = w @ above
+        if m < 127:
+            ranks = ranks.astype(np.int8)
+        # Right-hand side: under "ignore" an unranked y compares as -1, so
+        # "x above y" can only hold when y is ranked.
+        rhs = np.where(self.ranked, ranks, -1) if self.unranked == "ignore" else ranks
+        # Counting booleans is several times faster than a float
+        # matrix-vector product, so rows are grouped by weight (most ballots
+        # share a few weights: counts of identical ballots) and each large
+        # group is counted, then scaled; the remaining rows use the product.
+        values, klass, sizes = np.unique(w, return_inverse=True, return_counts=True)
+        big = [k for k in np.argsort(-sizes)[:8] if sizes[k] * 32 >= len(w)]
+        rest = np.ones(len(w), dtype=bool)
+        for k in big:
+            rows = klass == k
+            rest &= ~rows
+            if values[k] == 0:
+                continue
+            r, rr = (ranks, rhs) if rows.all() else (ranks[rows], rhs[rows])
+            for x in range(m):
+                P[x] += values[k] * np.count_nonzero(r[:, x : x + 1] < rr, axis=0)
+        if rest.any():
+            r, rr, wr = ranks[rest], rhs[rest], w[rest]
+            buf = np.empty(r.shape)
+            for x in range(m):
+                np.less(r[:, x : x + 1], rr, out=buf)
+                P[x] += wr @ buf
         return P
 
     @cached_property
@@ -197,6 +215,19 @@ class Profile:
             N = (r * self.weights[:, None]).T @ r
         np.fill_diagonal(N, 0.0)
         return N
+
+    @property
+    def tier_sizes(self):
+        """``S[u, x]``: size of the group x shares on ballot u (1 if alone).
+
+        The unranked tail counts as one group.
+        """
+        if "tier_sizes" not in self.cache:
+            U, m = self.ranks.shape
+            flat = (np.arange(U)[:, None] * (m + 1) + self.ranks).ravel()
+            counts = np.bincount(flat, minlength=U * (m + 1))
+            self.cache["tier_sizes"] = counts[flat].reshape(U, m)
+        return self.cache["tier_sizes"]
 
     @property
     def margins(self):
@@ -222,7 +253,16 @@ class Profile:
         )
 
 
-_BASE_ATTRS = ("options", "index", "ranks", "positions", "weights", "counts", "ranked")
+_BASE_ATTRS = (
+    "options",
+    "index",
+    "ranks",
+    "positions",
+    "weights",
+    "counts",
+    "ranked",
+    "cache",
+)
 
 
 def _rank_dtype(m):
@@ -263,27 +303,30 @@ def _encode(options, index, ballots):
     m = len(options)
     try:
         ballots = list(ballots)
-        pairs = [tuple(b) for b in ballots]
-    except TypeError:
-        raise AggregationError("ballots must be (ranking, weight) pairs") from None
-    for i, b in enumerate(pairs):
-        if len(b) != 2:
-            raise AggregationError(f"ballot {i + 1}: expected (ranking, weight)")
-    n = len(pairs)
-    if not n:
-        return np.zeros((0, m), _rank_dtype(m)), np.zeros((0, m)), np.zeros(0)
-    rankings = [b[0] for b in pairs]
-    try:
-        weights = np.array([b[1] for b in pairs], dtype=float)
+        rankings = [r for r, _ in ballots]
+        raw_weights = [w for _, w in ballots]
     except (TypeError, ValueError):
-        i = next(i for i, b in enumerate(pairs) if not _is_number(b[1]))
+        for i, b in enumerate(ballots):
+            try:
+                _, _ = b
+            except (TypeError, ValueError):
+                raise AggregationError(
+                    f"ballot {i + 1}: expected (ranking, weight)"
+                ) from None
+        raise AggregationError("ballots must be (ranking, weight) pairs") from None
+    n = len(rankings)
+    if not n:
+        return np.zeros((0, m), _rank_dtype(m)), np.zeros(0)
+    try:
+        weights = np.array(raw_weights, dtype=float)
+    except (TypeError, ValueError):
+        i = next(i for i, x in enumerate(raw_weights) if not _is_number(x))
         raise AggregationError(
-            f"ballot {i + 1}: weight {pairs[i][1]!r} is not a number"
+            f"ballot {i + 1}: weight {raw_weights[i]!r} is not a number"
         ) from None
     _check_weights(weights)
 
-    bad_types = {t for t in map(type, rankings) if t not in (list, tuple)}
-    if bad_types:
+    if {t for t in map(type, rankings) if t not in (list, tuple)}:
         i = next(i for i, r in enumerate(rankings) if type(r) not in (list, tuple))
         raise AggregationError(
             f"ballot {i + 1}: a ranking must be a list of tiers, "
@@ -294,26 +337,23 @@ def _encode(options, index, ballots):
         i = int(np.flatnonzero(ntiers == 0)[0])
         raise AggregationError(f"ballot {i + 1} is empty (it ranks no option)")
     tiers = list(chain.from_iterable(rankings))
-    if {t for t in map(type, tiers) if t not in _TIER_TYPES}:
-        for i, r in enumerate(rankings):
-            for t in r:
-                if type(t) not in _TIER_TYPES:
-                    raise AggregationError(
-                        f"ballot {i + 1}: each tier must be a list of options, "
-                        f"got {t!r}"
-                    )
+    # A string given as a tier would be read letter by letter; check tier
+    # types whenever string ids make that possible (otherwise the letters
+    # fail as unknown options and the check runs then).
+    if any(isinstance(o, (str, bytes)) for o in options):
+        _check_tier_types(rankings, tiers)
     T = len(tiers)
     tlen = np.fromiter(map(len, tiers), dtype=np.int64, count=T)
-    tier_ballot = np.repeat(np.arange(n), ntiers)
     if (tlen == 0).any():
-        i = int(tier_ballot[np.flatnonzero(tlen == 0)[0]])
+        i = int(np.repeat(np.arange(n), ntiers)[np.flatnonzero(tlen == 0)[0]])
         raise AggregationError(f"ballot {i + 1} has an empty tier")
     flat = list(chain.from_iterable(tiers))
     E = len(flat)
     try:
         idx = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=E)
     except (KeyError, TypeError):
-        elem_ballot = np.repeat(tier_ballot, tlen)
+        _check_tier_types(rankings, tiers)
+        elem_ballot = np.repeat(np.repeat(np.arange(n), ntiers), tlen)
         for e, o in enumerate(flat):
             try:
                 index[o]
@@ -325,27 +365,34 @@ def _encode(options, index, ballots):
 
     first_tier = np.cumsum(ntiers) - ntiers
     tier_in_ballot = np.arange(T) - np.repeat(first_tier, ntiers)
-    tier_pos0 = np.cumsum(tlen) - tlen  # global position of each tier's start
-    tier_pos = tier_pos0 - np.repeat(tier_pos0[first_tier], ntiers)
-    tier_avg = tier_pos + (tlen - 1) / 2.0
-
-    elem_tier = np.repeat(np.arange(T), tlen)
-    elem_ballot = tier_ballot[elem_tier]
+    if E == T:  # every tier is a single option (no tier is empty)
+        elem_ballot = np.repeat(np.arange(n), ntiers)
+        elem_tier = tier_in_ballot
+    else:
+        per_ballot = np.add.reduceat(tlen, first_tier)
+        elem_ballot = np.repeat(np.arange(n), per_ballot)
+        elem_tier = np.repeat(tier_in_ballot, tlen)
     key = elem_ballot * m + idx
-    seen = np.zeros(n * m, dtype=bool)
-    seen[key] = True
-    if int(seen.sum()) != E:
+    ranks = np.full((n, m), m, dtype=_rank_dtype(m))
+    ranks.reshape(-1)[key] = elem_tier
+    if int(np.count_nonzero(ranks < m)) != E:
         order = np.argsort(key, kind="stable")
         dup = order[1:][np.diff(key[order]) == 0][0]
         raise AggregationError(
             f"ballot {int(elem_ballot[dup]) + 1}: option {flat[dup]!r} is listed twice"
         )
-    ranks = np.full((n, m), m, dtype=_rank_dtype(m))
-    ranks.reshape(-1)[key] = tier_in_ballot[elem_tier]
-    k = np.bincount(elem_ballot, minlength=n)
-    positions = np.repeat((k + (m - k - 1) / 2.0)[:, None], m, axis=1)
-    positions.reshape(-1)[key] = tier_avg[elem_tier]
-    return ranks, positions, weights
+    return ranks, weights
+
+
+def _check_tier_types(rankings, tiers):
+    if {t for t in map(type, tiers) if t not in _TIER_TYPES}:
+        for i, r in enumerate(rankings):
+            for t in r:
+                if type(t) not in _TIER_TYPES:
+                    raise AggregationError(
+                        f"ballot {i + 1}: each tier must be a list of options, "
+                        f"got {t!r}"
+                    )
 
 
 def _is_number(x):

@@ -1,0 +1,138 @@
+"""Scenes 3 and 4 in the browser: the facilitator opens a round from the
+console, a delegate votes on a phone, the projector follows without reload;
+the round closes, a late ballot is refused, round 2 shows the comparison."""
+
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.e2e.test_delegate import PHONE
+from voting import ballots
+from voting.extensions import db
+from voting.models import Participant, Poll
+
+pytestmark = pytest.mark.e2e
+
+
+def plenary_setup(live_app):
+    """A facilitator of workshop 1 (who runs the event's plenary poll), and
+    personal links for three delegates of different delegations."""
+    with live_app.app_context():
+        plenary = db.session.scalar(sa.select(Poll).filter_by(workshop_id=None))
+        account = factories.make_account(role="facilitator")
+        plenary.event.workshops[0].facilitators.append(account)
+        voters, seen = [], set()
+        for participant in db.session.scalars(
+            sa.select(Participant).order_by(Participant.id)
+        ):
+            if participant.delegation_id not in seen:
+                seen.add(participant.delegation_id)
+                voters.append(participant)
+        voters = voters[:4]
+        found = {
+            "poll_id": plenary.id,
+            "email": account.email,
+            "links": [voter.issue_token() for voter in voters],
+            "voter_ids": [voter.id for voter in voters],
+            "option_ids": [o.id for o in plenary.options],
+        }
+        db.session.commit()
+        db.session.remove()
+    return found
+
+
+def cast_directly(live_app, participant_id, round_number, ranking_ids):
+    """A ballot through the service (the other delegates of the room)."""
+    with live_app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        plenary = db.session.scalar(sa.select(Poll).filter_by(workshop_id=None))
+        round_ = plenary.rounds[round_number - 1]
+        ballots.cast(participant, round_.id, [[o] for o in ranking_ids])
+        db.session.remove()
+
+
+def test_console_phone_and_projector(live_app, live_server, browser, shot):
+    setup = plenary_setup(live_app)
+    url = live_server.url
+
+    console_ctx = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-US"
+    )
+    console = console_ctx.new_page()
+    console.goto(f"{url}/login")
+    console.fill("input[name=email]", setup["email"])
+    console.fill("input[name=password]", factories.PASSWORD)
+    console.locator("form.stack [type=submit]").click()
+    console.goto(f"{url}/console/polls/{setup['poll_id']}")
+    console.get_by_role("button", name="Open round").click()
+    expect(console.locator("body")).to_contain_text("The round is open.")
+    display_url = console.locator("code.link").inner_text()
+    shot(console, "console-poll-1280x800")
+
+    screen_ctx = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="en-US"
+    )
+    screen = screen_ctx.new_page()
+    screen.goto(display_url)
+    expect(screen.locator("#live")).to_contain_text("0 of 38 ballots")
+    assert screen.locator(".join .code").inner_text().strip()
+
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone.goto(f"{url}/j/{setup['links'][0]}")
+    phone.locator('label.choice:has(input[value="es"])').tap()
+    phone.locator("form.stack button[type=submit]").tap()
+    phone.wait_for_url(re.compile(r"/vote(/\d+)?$"))
+    phone.goto(f"{url}/vote/{setup['poll_id']}")
+    for _ in range(5):
+        phone.locator("#pool .pick").first.tap()
+    expect(phone.locator("#ranked .badge")).to_have_count(5)
+    phone.locator("#send").tap()
+    phone.wait_for_url(re.compile(r"/vote/receipt/\d+$"))
+
+    started = time.monotonic()
+    expect(screen.locator("#live")).to_contain_text("1 of 38 ballots", timeout=3000)
+    lag = time.monotonic() - started
+    assert lag < 3
+    for participant_id in setup["voter_ids"][1:]:
+        cast_directly(live_app, participant_id, 1, setup["option_ids"])
+    expect(screen.locator("#live")).to_contain_text("4 of 38 ballots", timeout=3000)
+    expect(screen.locator("#live")).to_contain_text("Current ranking")
+    shot(screen, "display-open-1920x1080")
+
+    console.reload()
+    console.get_by_role("button", name="Close round").click()
+    expect(console.locator("body")).to_contain_text("The round is closed.")
+    expect(screen.locator("#live")).to_contain_text("Round 1 — closed", timeout=3000)
+    expect(screen.locator("#live")).to_contain_text("Kendall")
+    shot(screen, "display-closed-1920x1080")
+
+    # A ballot from a page left open after the close is refused.
+    status = phone.evaluate(
+        """async ([url, option]) => {
+             const token = document.querySelector('meta[name=csrf-token]').content;
+             const r = await fetch(url, {method: 'POST', headers: {
+               'Content-Type': 'application/json', 'X-CSRFToken': token},
+               body: JSON.stringify({ranking: [[option]]})});
+             return r.status; }""",
+        [f"/api/rounds/{phone.url.rsplit('/', 1)[1]}/ballot", setup["option_ids"][0]],
+    )
+    assert status == 409
+
+    console.get_by_role("button", name="Open round 2").click()
+    expect(console.locator("body")).to_contain_text("The next round is open")
+    reversed_ids = list(reversed(setup["option_ids"]))
+    for participant_id in setup["voter_ids"]:
+        cast_directly(live_app, participant_id, 2, reversed_ids)
+    console.reload()
+    console.get_by_role("button", name="Close round").click()
+    expect(screen.locator("#live")).to_contain_text("Round 2 — closed", timeout=3000)
+    expect(screen.locator("#live")).to_contain_text("Change since the previous round")
+    assert screen.locator(".change.up").count() >= 1
+    shot(screen, "display-round2-1920x1080")
+    for context in (console_ctx, screen_ctx, phone_ctx):
+        context.close()

@@ -8,6 +8,7 @@ is ``(round id, version)`` and every ballot write bumps the version.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -108,17 +109,28 @@ def eligible_participants(poll: Poll):
 
 
 def ballot_records(round_: Round) -> list[tuple[list[list[int]], Any]]:
-    """``(ranking, delegation id)`` for every ballot of the round, in id order."""
-    rows = db.session.execute(
-        sa.select(Ballot.ranking, Participant.delegation_id)
+    """``(ranking, delegation id)`` for every ballot of the round, in id order.
+
+    Rankings are read as JSON text and each distinct text is decoded once
+    (identical ballots share one list: callers must not mutate it); with
+    100,000 ballots this is several times faster than decoding every row.
+    """
+    rows = db.session.connection().execute(
+        sa.select(sa.cast(Ballot.ranking, sa.Text), Participant.delegation_id)
         .join(Participant, Ballot.participant_id == Participant.id)
         .where(Ballot.round_id == round_.id)
         .order_by(Ballot.id)
-    ).all()
+    )
+    rows = rows.all()
+    distinct = list(dict.fromkeys(raw for raw, _ in rows))
+    # One json.loads over all distinct texts: the C scanner runs once.
+    decoded = dict(
+        zip(distinct, json.loads("[" + ",".join(distinct) + "]"), strict=True)
+    )
     # A delegate without delegation counts as a delegation of one.
     return [
-        (ranking, delegation if delegation is not None else f"p{i}")
-        for i, (ranking, delegation) in enumerate(rows)
+        (decoded[raw], delegation if delegation is not None else f"p{i}")
+        for i, (raw, delegation) in enumerate(rows)
     ]
 
 

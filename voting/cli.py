@@ -1,4 +1,4 @@
-"""``flask`` commands: seed-demo, create-account, translate, tally."""
+"""``flask`` commands: seed-demo, create-account, translate, backup (and tally)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,19 @@ def register_cli(app: Flask) -> None:
 @click.command("seed-demo")
 def seed_demo():
     """Load the 2005 Santiago seminar as demo data (a second run changes nothing)."""
-    from .seed import load_demo
+    from .seed import demo_access, load_demo
 
-    created = load_demo()
-    click.echo("Demo seminar loaded." if created else "Demo seminar already present.")
+    if not load_demo():
+        click.echo("Demo seminar already present.")
+        return
+    access = demo_access()
+    click.echo("Demo seminar loaded.")
+    click.echo(f"Staff sign-in (admin): {access['email']} / {access['password']}")
+    click.echo("  (shown once; `flask create-account` makes more accounts)")
+    for title, url in access["displays"]:
+        click.echo(f"Projector, {title}: {url}")
+    click.echo(f"A delegate's personal link: {access['delegate_link']}")
+    click.echo(f"Event code for open polls: {access['join_code']}")
 
 
 @click.command("create-account")

@@ -12,6 +12,11 @@ def test_seed_demo_twice_gives_the_2005_seminar(app, db, runner):
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and second.exit_code == 0
     assert "already" in second.output
+    # the first run prints a working admin sign-in and the projector links
+    password = first.output.split("admin@demo.prioriza.org / ")[1].split()[0]
+    admin = db.session.scalar(sa.select(Account).filter_by(role="admin"))
+    assert admin.check_password(password)
+    assert first.output.count("/display/") == 3 and "/j/" in first.output
     assert count(db, Event) == 1
     assert count(db, Delegation) == 18
     assert count(db, Participant) == 38

@@ -7,17 +7,20 @@ the delegates are invented; countries, areas and workshops come from the report.
 """
 
 import json
+import secrets
 from datetime import datetime
 from pathlib import Path
 
 from ..extensions import db
 from ..models import (
+    Account,
     AuditEntry,
     Delegation,
     Event,
     Option,
     Participant,
     Poll,
+    Role,
     Round,
     RoundStatus,
     Workshop,
@@ -25,6 +28,7 @@ from ..models import (
 )
 
 DATA = Path(__file__).with_name("santiago2005.json")
+DEMO_ADMIN = "admin@demo.prioriza.org"
 
 
 def _options(spec: list[dict]) -> list[Option]:
@@ -91,3 +95,37 @@ def load_demo() -> bool:
     db.session.add(AuditEntry(actor="cli", action="seed_demo", event_id=event.id))
     db.session.commit()
     return True
+
+
+def demo_access() -> dict:
+    """An admin account with a fresh random password, and the demo's links.
+
+    Called once, right after the demo is created; nothing here is stored in
+    clear (the password and the delegate token are hashed).
+    """
+    from flask import current_app
+
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    event = db.session.scalar(db.select(Event).filter_by(slug="santiago-2005"))
+    password = secrets.token_urlsafe(12)
+    account = db.session.scalar(db.select(Account).filter_by(email=DEMO_ADMIN))
+    if account is None:
+        account = Account(email=DEMO_ADMIN, name="Demo admin", role=Role.ADMIN)
+        db.session.add(account)
+    account.set_password(password)
+    participant = db.session.scalar(
+        db.select(Participant).filter_by(event_id=event.id).order_by(Participant.id)
+    )
+    token = participant.issue_token()
+    db.session.add(AuditEntry(actor="cli", action="demo_access", event_id=event.id))
+    db.session.commit()
+    return {
+        "email": DEMO_ADMIN,
+        "password": password,
+        "displays": [
+            (poll.title("en"), f"{base}/display/{poll.display_token}")
+            for poll in event.polls
+        ],
+        "delegate_link": f"{base}/j/{token}",
+        "join_code": event.join_code,
+    }

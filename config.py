@@ -35,6 +35,8 @@ class Config:
     LANGUAGES = LANGUAGES
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Failed code joins and link lookups allowed per IP (valid joins never count).
+    DELEGATE_JOIN_LIMIT = os.environ.get("DELEGATE_JOIN_LIMIT", "20 per minute")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -107,3 +107,74 @@ def make_ballot(round_, participant, ranking) -> Ballot:
 
 def demo_event() -> Event:
     return db.session.scalar(db.select(Event).filter_by(slug="santiago-2005"))
+
+
+class World:
+    """Two events, two facilitators, a secretariat, an admin and two delegates.
+
+    Event 1 (facilitator ``fac1``): ``open_poll`` (secret, open mode, round
+    open, delegate ``d1`` has voted), ``closed_poll`` (secret, closed round
+    with four ballots and an open consent check ``proposal``), ``named_poll``
+    (not secret, closed round), and a ``plenary`` poll (draft round).
+    Event 2 (facilitator ``fac2``): ``other_poll`` (round open), delegate ``d2``.
+    Every delegate's name starts with "Voter", so that pages can be searched.
+    """
+
+
+def make_world() -> World:
+    from voting import adoption, ballots, rounds
+
+    w = World()
+    w.admin = make_account(role="admin")
+    w.fac1 = make_account(role="facilitator")
+    w.fac2 = make_account(role="facilitator")
+    w.secretariat = make_account(role="secretariat")
+
+    w.event = make_event()
+    w.workshop = make_workshop(w.event, facilitators=[w.fac1])
+    w.delegations = [
+        Delegation(event=w.event, code=code, name=name)
+        for code, name in (("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú"))
+    ]
+    db.session.add_all(w.delegations)
+    w.open_poll = make_poll(w.workshop, open_mode=True, secret=True)
+    w.closed_poll = make_poll(w.workshop, secret=True, status=RoundStatus.OPEN)
+    w.named_poll = make_poll(w.workshop, secret=False, status=RoundStatus.OPEN)
+    w.plenary = Poll(
+        event=w.event,
+        workshop=None,
+        position=9,
+        question={"es": "Plenario", "en": "Plenary"},
+        options=[
+            Option(key=k, position=i, title={"es": k.upper(), "en": k.upper()})
+            for i, k in enumerate(("a", "b", "c"))
+        ],
+    )
+    w.plenary.rounds.append(Round(number=1, status=RoundStatus.DRAFT))
+    db.session.add(w.plenary)
+    db.session.commit()
+
+    def voter(event, delegation, n):
+        participant = make_participant(event, delegation)
+        participant.name = f"Voter Quxworth {n}"
+        db.session.commit()
+        return participant
+
+    w.voters = [voter(w.event, w.delegations[i % 3], i) for i in range(4)]
+    w.d1 = w.voters[0]
+    for poll in (w.closed_poll, w.named_poll):
+        ids = [o.id for o in poll.options]
+        for i, participant in enumerate(w.voters):
+            ranking = [[ids[i % 3]], [ids[(i + 1) % 3]], [ids[(i + 2) % 3]]]
+            ballots.cast(participant, poll.rounds[0].id, ranking)
+        rounds.close_round(poll.rounds[0].id, "test")
+    open_ids = [o.id for o in w.open_poll.options]
+    ballots.cast(w.d1, w.open_poll.rounds[0].id, [[i] for i in open_ids])
+    w.proposal = adoption.propose(w.closed_poll.rounds[0], "test")
+
+    w.other_event = make_event()
+    w.other_workshop = make_workshop(w.other_event, facilitators=[w.fac2])
+    w.other_poll = make_poll(w.other_workshop)
+    w.d2 = voter(w.other_event, None, 9)
+    db.session.commit()
+    return w

@@ -1,3 +1,358 @@
-"""Api views."""
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
 
-from . import bp  # noqa: F401
+from flask import jsonify
+
+from .. import __version__
+from . import bp
+
+#: The largest id a database row can have (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+_ERROR = {"$ref": "#/components/responses/Error"}
+_RANKING = {
+    "type": "array",
+    "description": "Tiers of option ids, best first; ids in one tier are equal ranks; "
+    "options left out are unranked.",
+    "items": {"type": "array", "items": {"type": "integer"}},
+}
+_ROUND_ID = {
+    "name": "round_id",
+    "in": "path",
+    "required": True,
+    # Ids are 32-bit integers (PostgreSQL ``integer``).
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+}
+_PROPOSAL_ID = {
+    "name": "proposal_id",
+    "in": "path",
+    "required": True,
+    # Ids are 32-bit integers (PostgreSQL ``integer``).
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
+def document() -> dict:
+    """The OpenAPI document (a plain dict, so tests can read it)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Prioriza API",
+            "version": __version__,
+            "description": "JSON endpoints used by the delegate's ballot page and the "
+            "projector display. Delegate endpoints need the session cookie set by a "
+            "personal link or an event code; POST needs the page's CSRF token in "
+            "X-CSRFToken. Errors are {error, message} in the user's language.",
+        },
+        "paths": {
+            "/api/rounds/{round_id}/ballot": {
+                "parameters": [_ROUND_ID],
+                "get": {
+                    "operationId": "getBallot",
+                    "summary": "The delegate's current ballot in a round",
+                    "responses": {
+                        "200": {
+                            "description": "The ballot, or null",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "$ref": "#/components/schemas/BallotState"
+                                    }
+                                }
+                            },
+                        },
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "404": _ERROR,
+                    },
+                },
+                "post": {
+                    "operationId": "castBallot",
+                    "summary": "Record or revise the delegate's ballot (open round)",
+                    "parameters": [
+                        {
+                            "name": "X-CSRFToken",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 80,
+                            },
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["ranking"],
+                                    "properties": {"ranking": _RANKING},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"$ref": "#/components/responses/Receipt"},
+                        "201": {"$ref": "#/components/responses/Receipt"},
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "404": _ERROR,
+                        "409": _ERROR,
+                        "413": _ERROR,
+                        "422": _ERROR,
+                        "429": _ERROR,
+                    },
+                },
+            },
+            "/api/display/{token}/tally": {
+                "parameters": [_TOKEN],
+                "get": {
+                    "operationId": "getDisplayTally",
+                    "summary": "Turnout and, when visible, the tally of a poll's "
+                    "latest round (answers 304 to a matching If-None-Match)",
+                    "responses": {
+                        "200": {
+                            "description": "Turnout and tally",
+                            "headers": {"ETag": {"schema": {"type": "string"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "$ref": "#/components/schemas/DisplayTally"
+                                    }
+                                }
+                            },
+                        },
+                        "304": {"description": "Unchanged since the given ETag"},
+                        "404": _ERROR,
+                    },
+                },
+            },
+            "/api/proposals/{proposal_id}/answer": {
+                "parameters": [_PROPOSAL_ID],
+                "post": {
+                    "operationId": "answerProposal",
+                    "summary": "Agree, stand aside or object to a proposed priority "
+                    "list while its consent check is open",
+                    "parameters": [
+                        {
+                            "name": "X-CSRFToken",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 80,
+                            },
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "$ref": "#/components/schemas/ConsentRequest"
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The answer as recorded",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "$ref": "#/components/schemas/ConsentAnswer"
+                                    }
+                                }
+                            },
+                        },
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "403": _ERROR,
+                        "404": _ERROR,
+                        "409": _ERROR,
+                        "413": _ERROR,
+                        "422": _ERROR,
+                    },
+                },
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "getOpenAPI",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}}
+                            },
+                        }
+                    },
+                },
+            },
+        },
+        "components": {
+            "responses": {
+                "Error": {
+                    "description": "An error, explained in the user's language",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}
+                        }
+                    },
+                },
+                "Receipt": {
+                    "description": "The ballot as recorded",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Receipt"}
+                        }
+                    },
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+                "Receipt": {
+                    "type": "object",
+                    "required": ["receipt_code", "revision", "ranking", "round_id"],
+                    "properties": {
+                        "receipt_code": {"type": "string"},
+                        "revision": {"type": "integer", "minimum": 1},
+                        "ranking": _RANKING,
+                        "round_id": {"type": "integer"},
+                    },
+                },
+                "BallotState": {
+                    "type": "object",
+                    "required": ["round_id", "round_status", "ballot"],
+                    "properties": {
+                        "round_id": {"type": "integer"},
+                        "round_status": {"enum": ["draft", "open", "closed"]},
+                        "ballot": {
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": [
+                                        "receipt_code",
+                                        "revision",
+                                        "ranking",
+                                        "updated_at",
+                                    ],
+                                    "properties": {
+                                        "receipt_code": {"type": "string"},
+                                        "revision": {"type": "integer"},
+                                        "ranking": _RANKING,
+                                        "updated_at": {"type": "string"},
+                                    },
+                                },
+                            ]
+                        },
+                    },
+                },
+                "DisplayTally": {
+                    "type": "object",
+                    "required": [
+                        "poll_id",
+                        "round",
+                        "turnout",
+                        "results_visible",
+                        "tally",
+                    ],
+                    "properties": {
+                        "poll_id": {"type": "integer"},
+                        "round": {
+                            "type": "object",
+                            "properties": {
+                                "number": {"type": "integer"},
+                                "status": {"enum": ["draft", "open", "closed"]},
+                                "version": {"type": "integer"},
+                            },
+                        },
+                        "turnout": {
+                            "type": "object",
+                            "properties": {
+                                "ballots": {"type": "integer"},
+                                "participants": {"type": "integer"},
+                                "delegations_voted": {"type": "integer"},
+                                "delegations_total": {"type": "integer"},
+                            },
+                        },
+                        "results_visible": {"type": "boolean"},
+                        "tally": {
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": [
+                                        "method",
+                                        "ranking",
+                                        "scores",
+                                        "winner",
+                                        "ties",
+                                    ],
+                                    "properties": {
+                                        "method": {"type": "string"},
+                                        "ranking": _RANKING,
+                                        "scores": {"type": "object"},
+                                        "winner": {"type": ["integer", "null"]},
+                                        "ties": {"type": "boolean"},
+                                        "consensus": {"type": "object"},
+                                        "params": {"type": "object"},
+                                    },
+                                },
+                            ]
+                        },
+                    },
+                },
+                "ConsentRequest": {
+                    "type": "object",
+                    "required": ["answer"],
+                    "properties": {
+                        "answer": {"enum": ["agree", "stand_aside", "object"]},
+                        "reason": {"type": "string", "maxLength": 500},
+                    },
+                },
+                "ConsentAnswer": {
+                    "type": "object",
+                    "required": ["answer", "reason", "revision"],
+                    "properties": {
+                        "answer": {"enum": ["agree", "stand_aside", "object"]},
+                        "reason": {"type": "string"},
+                        "revision": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(document())

@@ -136,6 +136,11 @@ def tally_command(
     has the shape {"method", "ranking", "scores", "winner", "ties",
     "consensus", "params", ...}; with --method all it holds every method under
     "methods" plus the agreement table. Errors exit with status 2.
+
+    --weights FILE is a CSV with the header "order,weight" and one row per
+    distinct order of FILE: the order as PrefLib writes it, quoted
+    ("1,{2,3},4"), and the total weight of the ballots with that order (as
+    exported when per-delegation weighting was applied).
     """
     if method_name != "all" and method_name not in METHODS:
         raise TallyError(

@@ -10,6 +10,15 @@ Pure Python + numpy; no Flask, no SQLAlchemy. Typical use::
     t = tally(p, "schulze", strength="winning", tie_break=None, seed=None)
     t.ranking, t.scores, t.winner, t.ties, t.params["tie_rule"], t.to_dict()
 
+Other entry points::
+
+    from voting.aggregation.consensus import kendall_w, consensus_report, \
+        method_agreement
+    from voting.aggregation.weighting import weighted_ballots, \
+        national_ballots, weighted_tally, group_breakdown
+    from voting.aggregation.preflib import read_preflib, write_preflib, \
+        PreflibError
+
 Modules:
 
 - :mod:`.profile` — :class:`Profile` (validation, grouping, pairwise matrix)

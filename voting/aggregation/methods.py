@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .consensus import kendall_w
 from .kemeny import EXACT_LIMIT, kemeny_exact, kemeny_local, layer_relation
 from .kemeny import order_cost as _order_cost
 from .profile import AggregationError, Profile
@@ -628,8 +629,6 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
             notes.append("The declared tie-break separated tied options.")
     params["tie_rule"] = tie_rule
     opts = profile.options
-    from .consensus import kendall_w
-
     return Tally(
         method=spec.name,
         label=spec.label,

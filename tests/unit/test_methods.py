@@ -341,3 +341,20 @@ def test_tally_all_and_disagreement():
 
     assert disagreement(p, ["a", "b", "c"]) == 1.0
     assert min(disagreement(p, list(o)) for o in permutations("abc")) == 1.0
+
+
+def test_ranked_pairs_many_equal_margins_stays_bounded():
+    import time
+
+    rng = random.Random(60)
+    m = 20
+    ballots = []
+    for _ in range(3):  # three voters: every margin is 1 or 3
+        o = list(range(m))
+        rng.shuffle(o)
+        ballots.append(([[x] for x in o], 1))
+    start = time.perf_counter()
+    t = tally(Profile(range(m), ballots), "ranked_pairs")
+    assert time.perf_counter() - start < 20
+    assert not t.exact and "search bound" in t.notes[0]
+    assert sorted(x for tier in t.ranking for x in tier) == list(range(m))

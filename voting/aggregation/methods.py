@@ -35,7 +35,7 @@ STRENGTHS = ("winning", "margin", "ratio")
 TIE_BREAKS = (None, "none", "borda")
 #: Ranked Pairs explores at most this many search states per equal-margin group
 #: before falling back to the tie-break order (see :func:`ranked_pairs`).
-RANKED_PAIRS_STATE_LIMIT = 20000
+RANKED_PAIRS_STATE_LIMIT = 10000
 
 
 @dataclass(frozen=True)
@@ -257,23 +257,26 @@ def ranked_pairs(p, ctx):
         if ctx.tie_order is not None:
             states = {_lock_sequence(s, tb_sort(edges, ctx.tie_order)) for s in states}
             continue
-        new_states = set()
+        # The bound holds per group, over all the states the group starts from.
+        new_states, budget = set(), RANKED_PAIRS_STATE_LIMIT
         for s in states:
-            result = _lock_all_orders(s, edges, RANKED_PAIRS_STATE_LIMIT)
+            result = _lock_all_orders(s, edges, budget)
             if result is None:
-                fallback = tie_break_order(p, 0)
-                result = {_lock_sequence(s, tb_sort(edges, fallback))}
-                exact = False
-                notes.append(
-                    f"{len(edges)} pairs of margin {mg:g} exceeded the search "
-                    f"bound of {RANKED_PAIRS_STATE_LIMIT} states; they were "
-                    "locked in the order of Borda score, then seed 0."
-                )
-            else:
-                explored += result[1]
-                result = result[0]
-            new_states |= result
-        states = new_states
+                break
+            new_states |= result[0]
+            budget -= result[1]
+            explored += result[1]
+        else:
+            states = new_states
+            continue
+        fallback = tb_sort(edges, tie_break_order(p, 0))
+        states = {_lock_sequence(s, fallback) for s in states}
+        exact = False
+        notes.append(
+            f"{len(edges)} pairs of margin {mg:g} exceeded the search bound of "
+            f"{RANKED_PAIRS_STATE_LIMIT} states; they were locked in the order of "
+            "Borda score, then seed 0."
+        )
     above = np.ones((m, m), dtype=bool)
     sources = set()
     for s in states:
@@ -293,8 +296,9 @@ def ranked_pairs(p, ctx):
         below_counts(tiers, m),
         details={
             "universes": len(states),
+            "search_states": explored,
             "universe_winners": sorted(sources),
-            "locked_margins": [(x, y, mg) for x, y, mg in pairs],
+            "majorities": [(x, y, mg) for x, y, mg in pairs],
         },
         notes=notes,
         exact=exact,
@@ -666,8 +670,8 @@ def _ids(details, opts, name):
         out["eliminated"] = [[opts[i] for i in g] for g in details["eliminated"]]
     elif name == "ranked_pairs":
         out["universe_winners"] = [opts[i] for i in details["universe_winners"]]
-        out["locked_margins"] = [
-            [opts[x], opts[y], mg] for x, y, mg in details["locked_margins"]
+        out["majorities"] = [
+            [opts[x], opts[y], mg] for x, y, mg in details["majorities"]
         ]
     elif name == "kemeny":
         out["order"] = [opts[i] for i in details["order"]]

@@ -358,3 +358,10 @@ def test_ranked_pairs_many_equal_margins_stays_bounded():
     assert time.perf_counter() - start < 20
     assert not t.exact and "search bound" in t.notes[0]
     assert sorted(x for tier in t.ranking for x in tier) == list(range(m))
+
+
+def test_tie_break_without_seed_is_reproducible_and_recorded():
+    p = Profile("abcd", [([["a", "b", "c", "d"]], 1)])
+    a = tally(p, "borda", tie_break="borda")
+    b = tally(p, "borda", tie_break="borda")
+    assert a.ranking == b.ranking and a.params["seed"] == 0

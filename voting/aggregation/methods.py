@@ -590,7 +590,8 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
     """Run one method on a profile and return a :class:`Tally`.
 
     ``strength`` only affects Schulze. ``tie_break`` is ``None``/``"none"``
-    (ties reported) or ``"borda"`` (Borda, then ``random.Random(seed)``).
+    (ties reported) or ``"borda"`` (Borda, then ``random.Random(seed)``;
+    no seed means seed 0, recorded like any other).
     """
     if not isinstance(profile, Profile):
         raise AggregationError("tally() needs a Profile")
@@ -608,6 +609,8 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
     if seed is not None and not isinstance(seed, int):
         raise AggregationError(f"seed must be an integer, not {seed!r}")
     spec = METHODS[method]
+    if tie_break and seed is None:
+        seed = 0  # a missing seed must not mean "random": 0, and recorded
     tie_order = tie_break_order(profile, seed) if tie_break else None
     ctx = Context(strength=strength, tie_order=tie_order, seed=seed)
     out = spec.func(profile, ctx)

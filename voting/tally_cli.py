@@ -194,7 +194,8 @@ def tally_command(
         "file": file.name,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "data_type": data.data_type,
-        "ballots": profile.n_ballots,
+        "voters": sum(c for c, _ in data.orders),
+        "distinct_orders": len(data.orders),
         "total_weight": profile.total_weight,
         "weights_file": weights_file.name if weights_file else None,
     }
@@ -212,7 +213,7 @@ def tally_command(
         click.echo(json.dumps(jsonable(out), ensure_ascii=False, indent=2))
         return
     lines = [
-        f"{data.header.get('TITLE') or file.name}: {profile.total_weight:g} voters, "
+        f"{data.header.get('TITLE') or file.name}: {source['voters']} voters, "
         f"{len(data.options)} options ({data.data_type}), sha256 {source['sha256']}"
     ]
     for t in tallies.values():

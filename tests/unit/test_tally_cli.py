@@ -68,6 +68,7 @@ def test_weights_file(files, tmp_path):
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
     assert d["winner"] == 2 and d["source"]["total_weight"] == 53
+    assert d["source"]["voters"] == 100 and d["source"]["distinct_orders"] == 4
 
 
 @pytest.mark.parametrize(

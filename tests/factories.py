@@ -178,3 +178,43 @@ def make_world() -> World:
     w.d2 = voter(w.other_event, None, 9)
     db.session.commit()
     return w
+
+
+def world_url(world: World, rule) -> str:
+    """A concrete URL for a ``url_map`` rule, filled with the world's real ids.
+
+    Defaults point at event 1 (``open_poll``, its open round, ``d1``'s link);
+    some endpoints need another object to answer (a closed round to export,
+    the plenary poll for the plenary views).
+    """
+    import re
+
+    closed_round = world.closed_poll.rounds[0].id
+    values = {
+        "event_id": world.event.id,
+        "workshop_id": world.workshop.id,
+        "delegation_id": world.delegations[0].id,
+        "option_id": world.open_poll.options[0].id,
+        "participant_id": world.voters[3].id,
+        "poll_id": world.open_poll.id,
+        "round_id": world.open_poll.rounds[0].id,
+        "proposal_id": world.proposal.id,
+        "token": world.open_poll.display_token,
+        "fmt": "csv",
+        "filename": "css/app.css",
+    }
+    values.update(
+        {
+            "delegate.link": {"token": world.d1.token},
+            "display.plenary": {"token": world.plenary.display_token},
+            "facilitator.propose": {"round_id": closed_round},
+            "facilitator.propose_plenary": {"poll_id": world.plenary.id},
+            "secretariat.export_round": {"round_id": closed_round},
+            "secretariat.export_poll": {"poll_id": world.closed_poll.id},
+            "secretariat.export_plenary": {"poll_id": world.plenary.id},
+            "secretariat.named_ballots": {"round_id": world.named_poll.rounds[0].id},
+        }.get(rule.endpoint, {})
+    )
+    return re.sub(
+        r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule.rule
+    )

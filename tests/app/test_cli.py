@@ -87,3 +87,12 @@ def test_backup_copies_a_consistent_sqlite_database(app, db, runner, tmp_path):
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT count(*) FROM participant").fetchone() == (38,)
     conn.close()
+
+
+def test_demo_event_code_joins_the_open_workshop_polls(app, db, client, runner):
+    runner.invoke(args=["seed-demo"])
+    event = db.session.scalar(sa.select(Event))
+    response = client.get(f"/join?code={event.join_code}")
+    assert response.status_code == 200
+    workshop_polls = [p for p in event.polls if p.workshop_id]
+    assert all(p.open_mode for p in workshop_polls)

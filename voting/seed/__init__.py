@@ -77,6 +77,8 @@ def load_demo() -> bool:
             position=i,
             question=data["poll"]["question"],
             top_k=data["poll"]["top_k"],
+            # The projector's QR joins by event code: the workshops accept it.
+            open_mode=True,
             options=_options(data["options"]),
         )
         poll.rounds.append(Round(number=1, status=RoundStatus.OPEN, opened_at=utcnow()))

@@ -94,5 +94,6 @@ def test_demo_event_code_joins_the_open_workshop_polls(app, db, client, runner):
     event = db.session.scalar(sa.select(Event))
     response = client.get(f"/join?code={event.join_code}")
     assert response.status_code == 200
+    assert 'name="name"' in response.get_data(as_text=True)  # name + delegation step
     workshop_polls = [p for p in event.polls if p.workshop_id]
     assert all(p.open_mode for p in workshop_polls)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,6 +44,38 @@ def new_code(length: int = 6) -> str:
 def hash_token(token: str) -> str:
     """SHA-256 of a token: random tokens need no salt or slow hash."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+JOIN_CODE_LENGTH = 6
+
+
+def _keyed(purpose: str, value: str) -> bytes:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+
+
+def derive_join_code(salt: str) -> str:
+    """The event code for a salt: HMAC(SECRET_KEY, salt) in unambiguous letters."""
+    number = int.from_bytes(_keyed("join-code", salt), "big")
+    letters = []
+    for _ in range(JOIN_CODE_LENGTH):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        letters.append(CODE_ALPHABET[digit])
+    return "".join(letters)
+
+
+def normalise_join_code(raw: str) -> str:
+    """What the delegate typed, as the code is shown: upper case, no separators."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def hash_join_code(code: str) -> str:
+    """Keyed SHA-256 of a normalised join code, stored to look the event up.
+
+    Keyed with SECRET_KEY: a copy of the database alone does not let anyone
+    try the few hundred million possible codes offline.
+    """
+    return _keyed("join-code-hash", normalise_join_code(code)).hex()
 
 
 def localized(texts: dict[str, str] | None, lang: str, fallback: str) -> str:
@@ -121,8 +155,10 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(sa.String(200), default="")
     starts_on: Mapped[datetime | None]
     ends_on: Mapped[datetime | None]
-    #: Short code typed by delegates to join open polls.
-    join_code: Mapped[str] = mapped_column(sa.String(12), unique=True, default=new_code)
+    #: Random salt of the join code (see :attr:`join_code`); a new salt, a new code.
+    code_salt: Mapped[str] = mapped_column(sa.String(32))
+    #: Keyed hash of the join code: the code itself is never stored.
+    join_code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     workshops: Mapped[list[Workshop]] = relationship(
@@ -135,6 +171,25 @@ class Event(db.Model):
     polls: Mapped[list[Poll]] = relationship(
         back_populates="event", order_by="Poll.position"
     )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.code_salt is None:
+            self.rotate_join_code()
+
+    @property
+    def join_code(self) -> str:
+        """Short code typed by delegates to join open polls (shown, never stored).
+
+        Derived on demand as HMAC(SECRET_KEY, salt) in :data:`CODE_ALPHABET`.
+        """
+        return derive_join_code(self.code_salt)
+
+    def rotate_join_code(self) -> str:
+        """Draw a new salt (a CSPRNG), hence a new code; the old one stops working."""
+        self.code_salt = secrets.token_hex(16)
+        self.join_code_hash = hash_join_code(self.join_code)
+        return self.join_code
 
     @property
     def language_list(self) -> list[str]:

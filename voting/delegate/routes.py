@@ -48,6 +48,7 @@ from ..models import (
     Poll,
     Round,
     RoundStatus,
+    hash_join_code,
     hash_token,
     localized,
 )
@@ -196,7 +197,10 @@ def event_for_code(raw: str) -> Event | None:
     code = normalise_code(raw)
     if not 4 <= len(code) <= 12:
         return None
-    event = db.session.scalar(sa.select(Event).filter_by(join_code=code))
+    # Only a keyed hash of the code is stored: look the event up by it.
+    event = db.session.scalar(
+        sa.select(Event).filter_by(join_code_hash=hash_join_code(code))
+    )
     if event is None or not any(poll.open_mode for poll in event.polls):
         return None
     return event

@@ -290,6 +290,11 @@ def print_figures(rows: list[tuple]) -> None:
 
 
 def verdict(problems: list[str]) -> int:
+    print(
+        "load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(
+            *os.getloadavg()
+        )
+    )
     if problems:
         print("INVARIANTS FAILED:")
         for problem in problems[:50]:
@@ -455,7 +460,7 @@ def cmd_close_race(args) -> int:
             [
                 ("close command", race.close_output),
                 (
-                    "close took",
+                    "close command wall time (process start included)",
                     f"{(race.close_done - race.close_started) * 1000:.0f} ms",
                 ),
                 ("answered before the close started", statuses(before)),
@@ -806,6 +811,11 @@ def cmd_same_delegate(args) -> int:
 
 
 def main(argv=None) -> int:
+    print(
+        "load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(
+            *os.getloadavg()
+        )
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -211,9 +211,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def format_table(header: tuple, rows: list[tuple]) -> str:
-    widths = [
-        max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)
-    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*header), line.format(*("-" * w for w in widths))]
     out += [line.format(*map(str, row)) for row in rows]
@@ -804,8 +802,8 @@ def close_race(
 ) -> CloseRace:
     """``voters`` delegates revise in a loop; ``close()`` runs after ``close_after``.
 
-    ``close`` returns (succeeded, output). Each voter stops two requests after
-    its first 409 (or at the deadline).
+    ``close`` returns (succeeded, output). Each voter stops after two requests
+    sent once ``close()`` has returned (or at the deadline).
     """
     rng = random.Random(seed)
     recorder = Recorder()
@@ -821,9 +819,9 @@ def close_race(
         recorder.add("ballot page", d.ballot_page(setup.poll_id))
 
     def stream(d: Delegate):
-        refused = 0
+        after_close = 0
         for i in range(10_000):
-            if time.monotonic() > deadline or refused >= 3:
+            if time.monotonic() > deadline or after_close >= 2:
                 break
             ranking = plans[d.index][i % len(plans[d.index])]
             attempt = record_post(
@@ -836,8 +834,10 @@ def close_race(
             )
             with lock:
                 race.attempts.append(attempt)
-            if attempt.status == 409 or (race.close_done and attempt.status == 0):
-                refused += 1
+            if race.close_done and attempt.sent_at > race.close_done:
+                after_close += 1
+            elif attempt.status == 409:
+                time.sleep(0.02)  # closed: wait for the facilitator to return
         d.close()
 
     threads = [threading.Thread(target=stream, args=(d,)) for d in delegates]

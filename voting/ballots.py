@@ -192,8 +192,14 @@ def cast(
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise BallotError(_("The submission key is invalid."))
+    # populate_existing: the view may have loaded this round before the lock
+    # was granted; without it the identity map keeps that stale status, and a
+    # ballot that waited for a close would still see the round open.
     round_ = db.session.scalar(
-        sa.select(Round).where(Round.id == round_id).with_for_update(read=True)
+        sa.select(Round)
+        .where(Round.id == round_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
     )
     if round_ is None or not eligible(participant, round_.poll):
         raise BallotError(_("This ballot is for a round you cannot vote in."), 400)
@@ -211,11 +217,6 @@ def cast(
             409,
         )
     receipt, revision = _upsert(round_, participant, ranking)
-    db.session.execute(
-        sa.update(RoundCounter)
-        .where(RoundCounter.round_id == round_.id)
-        .values(version=RoundCounter.version + 1)
-    )
     result = CastResult(receipt, revision, ranking, round_.id)
     if idempotency_key:
         db.session.add(
@@ -238,6 +239,15 @@ def cast(
         )
     )
     try:
+        db.session.flush()
+        # Every ballot of the round bumps this one row: bump it last, so that
+        # its row lock is held only until the commit right after (on
+        # PostgreSQL the lock serialises all writers of the round).
+        db.session.execute(
+            sa.update(RoundCounter)
+            .where(RoundCounter.round_id == round_.id)
+            .values(version=RoundCounter.version + 1)
+        )
         db.session.commit()
     except sa.exc.IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.

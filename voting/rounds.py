@@ -15,8 +15,18 @@ class RoundError(Exception):
 
 def _lock(round_id: int) -> Round:
     """The round row, locked for update: waits for ballots being written."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Ballots hold the round row FOR SHARE, and row locks do not queue: a
+        # steady stream of ballots would keep FOR UPDATE waiting for ever. A
+        # table lock queues: ballots that come later wait behind the close.
+        db.session.execute(sa.text("LOCK TABLE round IN EXCLUSIVE MODE"))
+    # populate_existing: a round loaded earlier in the session keeps its
+    # stale status otherwise (the identity map is not refreshed by the lock).
     round_ = db.session.scalar(
-        sa.select(Round).where(Round.id == round_id).with_for_update()
+        sa.select(Round)
+        .where(Round.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if round_ is None:
         raise RoundError(_("No such round."))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3aaf677bc22d
+Revision ID: 4408f2150b36
 Revises: 
-Create Date: 2026-11-25 18:13:13.244661
+Create Date: 2026-11-25 19:22:32.737373
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3aaf677bc22d'
+revision = '4408f2150b36'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -36,10 +36,11 @@ def upgrade():
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('starts_on', sa.DateTime(), nullable=True),
     sa.Column('ends_on', sa.DateTime(), nullable=True),
-    sa.Column('join_code', sa.String(length=12), nullable=False),
+    sa.Column('code_salt', sa.String(length=32), nullable=False),
+    sa.Column('join_code_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event')),
-    sa.UniqueConstraint('join_code', name=op.f('uq_event_join_code')),
+    sa.UniqueConstraint('join_code_hash', name=op.f('uq_event_join_code_hash')),
     sa.UniqueConstraint('slug', name=op.f('uq_event_slug'))
     )
     op.create_table('delegation',

@@ -36,6 +36,7 @@ import argparse
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -207,6 +208,22 @@ class Server:
         if log is not None and not log.closed:
             log.close()
 
+    def exceptions(self) -> Counter:
+        """The final line of each traceback in the log, counted."""
+        found = Counter()
+        if not self.log_path.exists():
+            return found
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        in_traceback = False
+        for line in lines:
+            if line.startswith("Traceback"):
+                in_traceback = True
+            elif in_traceback and line and not line.startswith((" ", "\t")):
+                if not line.startswith(("The above", "During handling")):
+                    found[line[:160]] += 1
+                    in_traceback = False
+        return found
+
     def log_figures(self) -> dict[str, int]:
         text = (
             self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -261,11 +278,20 @@ class Run:
     def stop_all(self):
         for server in self.servers:
             server.stop()
+        keep = getattr(self.args, "keep_logs", None)
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for server in self.servers:
+                if server.log_path.exists():
+                    shutil.copy(server.log_path, Path(keep) / server.log_path.name)
 
     def log_figures(self) -> Counter:
         total = Counter()
+        exceptions = Counter()
         for server in self.servers:
             total.update(server.log_figures())
+            exceptions.update(server.exceptions())
+        total["exceptions"] = exceptions
         return total
 
 
@@ -308,6 +334,8 @@ def verdict(problems: list[str]) -> int:
 
 def log_problems(figures: Counter, allow_unavailable: bool = False) -> list[str]:
     problems = []
+    for line, n in figures.get("exceptions", Counter()).most_common(5):
+        problems.append(f"server log: {n} × {line}")
     if figures["database is locked"]:
         problems.append(f"{figures['database is locked']} 'database is locked' in log")
     if figures["tracebacks"]:
@@ -350,7 +378,7 @@ def cmd_burst(args) -> int:
         problems = loadlib.check_burst(setup, result)
         server.stop()
         figures = run.log_figures()
-        problems += log_problems(figures)
+        problems[:0] = log_problems(figures)
         print_latencies(result.recorder)
         rows = []
         for phase, (requests, seconds) in result.phases.items():
@@ -444,7 +472,7 @@ def cmd_close_race(args) -> int:
         problems = loadlib.check_close_race(setup, race)
         server.stop()
         figures = run.log_figures()
-        problems += log_problems(figures)
+        problems[:0] = log_problems(figures)
         print_latencies(race.recorder)
         before = [a for a in race.attempts if a.answered_at < race.close_started]
         during = [
@@ -582,7 +610,13 @@ def cmd_kill9(args) -> int:
         retries = []
         for (index, key), a in unknown.items():
             retry = loadlib.record_post(
-                delegates[index], setup.round_id, a.ranking, key, recorder, "retry"
+                delegates[index],
+                setup.round_id,
+                a.ranking,
+                key,
+                recorder,
+                "retry",
+                fresh=True,
             )
             retries.append(retry)
             if not retry.ok:
@@ -594,7 +628,13 @@ def cmd_kill9(args) -> int:
                 first_answer.setdefault((a.delegate, a.key), a)
         for (index, key), a in first_answer.items():
             again = loadlib.record_post(
-                delegates[index], setup.round_id, a.ranking, key, recorder, "replay"
+                delegates[index],
+                setup.round_id,
+                a.ranking,
+                key,
+                recorder,
+                "replay",
+                fresh=True,
             )
             replays.append(again)
             if not (again.ok and again.replayed):
@@ -613,7 +653,7 @@ def cmd_kill9(args) -> int:
                 problems.append(f"delegate {index}: ballot changed by the replays")
         restarted.stop()
         figures = run.log_figures()
-        problems += log_problems(figures)
+        problems[:0] = log_problems(figures)
         if before_kill_5xx or recorder.server_errors():
             problems.append("5xx answers")
         retried_new = sum(1 for r in retries if r.ok and not r.replayed)
@@ -672,6 +712,8 @@ def cmd_pg_terminate(args) -> int:
         attempts: list[loadlib.Attempt] = []
         problems: list[str] = []
         follow = Counter()
+        retries: list[loadlib.Attempt] = []
+        shots: list[float] = []
         lock = threading.Lock()
         done = threading.Event()
         deadline = time.monotonic() + args.seconds
@@ -714,7 +756,7 @@ def cmd_pg_terminate(args) -> int:
                     )
                     with lock:
                         attempts.append(attempt)
-                        follow["next ok" if attempt.ok else "next not ok"] += 1
+                        retries.append(attempt)
                 if attempt.status not in (200, 201):
                     with lock:
                         problems.append(f"voter {d.index}: gave up at {attempt.status}")
@@ -738,11 +780,20 @@ def cmd_pg_terminate(args) -> int:
                     "AND backend_type = 'client backend'"
                 ).fetchall()
                 terminated += sum(1 for (ok,) in rows if ok)
+                shots.append(time.monotonic())
                 time.sleep(args.interval)
         time.sleep(0.5)
         done.set()
         for t in threads:
             t.join(loadlib.REQUEST_TIMEOUT + 5)
+        # The request after a 503 must succeed, unless the next shot hit it too.
+        for retry in retries:
+            if retry.ok:
+                follow["next ok"] += 1
+            elif any(retry.sent_at - 0.05 <= t <= retry.answered_at for t in shots):
+                follow["next hit by the next shot"] += 1
+            else:
+                follow["next not ok"] += 1
         problems += loadlib.check_counts(setup, attempts)
         statuses = Counter(a.status for a in attempts)
         five_hundreds = recorder.count(lambda s: s >= 500 and s != 503)
@@ -758,7 +809,7 @@ def cmd_pg_terminate(args) -> int:
             problems.append("some requests got no answer")
         server.stop()
         figures = run.log_figures()
-        problems += log_problems(figures, allow_unavailable=True)
+        problems[:0] = log_problems(figures, allow_unavailable=True)
         print_latencies(recorder)
         print_figures(
             [
@@ -768,6 +819,10 @@ def cmd_pg_terminate(args) -> int:
                 ("  ballot page 503 (HTML)", follow["page 503"]),
                 ("next request after a 503 succeeded", follow["next ok"]),
                 ("next request after a 503 failed", follow["next not ok"]),
+                (
+                    "next request hit by the next shot (excused)",
+                    follow["next hit by the next shot"],
+                ),
                 ("500 answers", recorder.count(lambda s: s == 500)),
                 (
                     "'database unavailable' warnings in log",
@@ -794,7 +849,7 @@ def cmd_same_delegate(args) -> int:
         problems = loadlib.check_same_delegate(setup, recorder, attempts)
         server.stop()
         figures = run.log_figures()
-        problems += log_problems(figures)
+        problems[:0] = log_problems(figures)
         ballots = loadlib.ballots_of(setup.round_id)
         print_latencies(recorder)
         print_figures(
@@ -826,6 +881,7 @@ def main(argv=None) -> int:
         p.add_argument("--threads", type=int, default=8)
         p.add_argument("--seconds", type=float, default=seconds, help="time cap")
         p.add_argument("--seed", type=int, default=7)
+        p.add_argument("--keep-logs", metavar="DIR", help="copy the gunicorn logs")
 
     p = sub.add_parser("burst", help="N delegates join, submit (double taps), revise")
     common(p)
@@ -856,10 +912,10 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_kill9)
 
     p = sub.add_parser("pg-terminate", help="pg_terminate_backend while voting")
-    common(p, db=False, seconds=8)
+    common(p, db=False, seconds=10)
     p.add_argument("--voters", type=int, default=50)
-    p.add_argument("--kills", type=int, default=30, help="termination shots")
-    p.add_argument("--interval", type=float, default=0.15)
+    p.add_argument("--kills", type=int, default=6, help="termination shots")
+    p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(func=cmd_pg_terminate, db="postgres")
 
     p = sub.add_parser("same-delegate", help="N parallel submissions of one ballot")

@@ -1,6 +1,7 @@
 """Translated error pages (HTML, or JSON for API clients)."""
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -74,13 +75,25 @@ def register_error_handlers(app):
     def database_unavailable(error):
         # A dropped connection or a database restart: nothing was committed,
         # the pool is refreshed (pre-ping), the next request goes through.
-        from .extensions import db
-
-        db.session.rollback()
+        # The page must not need the database that just failed: pick the
+        # language while the event it may come from is still loaded, then end
+        # the session (a dead connection is invalidated: rolling back over it
+        # raises again, and the answer would become a 500).
+        try:
+            get_locale()
+        except sa_exc.SQLAlchemyError:
+            g.pop("event", None)
+        discard_session()
         app.logger.warning("database unavailable: %s", error)
         response = app.make_response(render_error(503))
         response.headers["Retry-After"] = "2"
         return response
+
+    @app.teardown_appcontext
+    def end_session(exc):
+        # Runs before Flask-SQLAlchemy's own teardown: a connection that died
+        # after the view answered must not turn that answer into a 500.
+        discard_session()
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):
@@ -88,6 +101,16 @@ def register_error_handlers(app):
 
         db.session.rollback()
         return render_error(500)
+
+
+def discard_session() -> None:
+    """End the request's session; a dead connection is invalidated, not used."""
+    from .extensions import db
+
+    try:
+        db.session.close()
+    except sa_exc.SQLAlchemyError:
+        db.session().invalidate()
 
 
 def fail(code: int, message: str):

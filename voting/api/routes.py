@@ -3,6 +3,8 @@
 from flask import jsonify
 
 from .. import __version__
+from ..errors import render_error
+from ..extensions import db
 from . import bp
 
 #: The largest id a database row can have (PostgreSQL ``integer``).
@@ -356,3 +358,10 @@ def document() -> dict:
 def openapi():
     """The OpenAPI 3.1 document of this API."""
     return jsonify(document())
+
+
+@bp.errorhandler(RecursionError)
+def nested_too_deep(error):
+    """JSON nested deeper than the parser can follow: a 400, nothing stored."""
+    db.session.rollback()
+    return render_error(400)

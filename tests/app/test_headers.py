@@ -279,6 +279,23 @@ def test_production_session_cookie_is_host_only_secure_httponly_lax(production):
     assert client.get("/console/", base_url=base).status_code == 200
 
 
+def test_a_remember_me_cookie_would_be_hardened_too(production):
+    with production.test_request_context("/", base_url="https://vote.example.org"):
+        from flask import session
+        from flask_login import login_user
+
+        account = factories.make_account()
+        login_user(account, remember=True)
+        response = production.make_response("")
+        production.session_interface.save_session(production, session, response)
+        production.process_response(response)
+    remember = [c for c in set_cookies(response) if "remember" in c]
+    assert remember, set_cookies(response)
+    for cookie in remember:
+        assert cookie.startswith("__Host-") and "; Secure" in cookie, cookie
+        assert "; HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+
+
 def test_development_cookies_are_httponly_and_lax(app, world, client):
     response = client.get(f"/j/{world.d1.token}")
     (cookie,) = set_cookies(response)

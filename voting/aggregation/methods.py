@@ -227,9 +227,9 @@ def ranked_pairs(p, ctx):
     relation, so the options concerned share a tier. The search runs group by
     group over the distinct reachability states (memoised); equal-margin pairs
     that cannot conflict are locked at once. If a group needs more than
-    ``RANKED_PAIRS_STATE_LIMIT`` states, its pairs are ordered by the
-    tie-break order (the declared one, else Borda then seed 0), the tally is
-    marked ``exact: false`` and a note says so. With a declared tie-break the
+    ``RANKED_PAIRS_STATE_LIMIT`` states (counted over all the states it
+    starts from), its pairs are locked in the tie-break order of Borda score
+    then seed 0, the tally is marked ``exact: false`` and a note says so. With a declared tie-break the
     equal-margin pairs are ordered by it from the start (Tideman's
     tie-breaking ranking): the pair whose winner ranks higher first, then the
     one whose loser ranks lower.

@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
 from voting.extensions import db
+from voting.models import Ballot
 
 ROLES = (
     "anonymous",
@@ -341,6 +343,22 @@ def test_no_page_or_export_of_a_secret_poll_names_a_delegate(app, world):
             for fmt in ("csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf")
         ),
     ]
+    secret_ballots = db.session.scalars(
+        sa.select(Ballot).filter_by(round_id=round_id)
+    ).all()
+    assert len(secret_ballots) == 4
+    for n, ballot in enumerate(secret_ballots):  # times nothing else has
+        ballot.created_at = datetime(2001, 2, 3, 4, 5, 10 + n)
+        ballot.updated_at = datetime(2001, 2, 3, 4, 6, 10 + n)
+    db.session.commit()
+    # Receipt codes and times would tie a ballot to its holder or reveal
+    # the order of submission.
+    traces = [b.receipt_code for b in secret_ballots] + [
+        moment.isoformat(sep=sep, timespec="minutes")
+        for b in secret_ballots
+        for moment in (b.created_at, b.updated_at)
+        for sep in ("T", " ")
+    ]
     checked = 0
     for url in urls:
         response = admin.get(url)
@@ -349,7 +367,9 @@ def test_no_page_or_export_of_a_secret_poll_names_a_delegate(app, world):
         if response.status_code == 404 and url.endswith(".weights"):
             continue  # every ballot weighs one: no weights file
         assert response.status_code == 200, url
-        assert names_in(readable(response), world) == [], url
+        text = readable(response)
+        assert names_in(text, world) == [], url
+        assert [t for t in traces if t in text] == [], url
         checked += 1
     assert checked >= 12
     refused = admin.get(f"/secretariat/rounds/{round_id}/named-ballots.csv")

@@ -230,9 +230,9 @@ def ranked_pairs(p, ctx):
     ``RANKED_PAIRS_STATE_LIMIT`` states (counted over all the states it
     starts from), its pairs are locked in the tie-break order of Borda score
     then seed 0, the tally is marked ``exact: false`` and a note says so.
-    With a declared tie-break the equal-margin pairs are ordered by it from the start (Tideman's
-    tie-breaking ranking): the pair whose winner ranks higher first, then the
-    one whose loser ranks lower.
+    With a declared tie-break the equal-margin pairs are ordered by it from
+    the start (Tideman's tie-breaking ranking): the pair whose winner ranks
+    higher first, then the one whose loser ranks lower.
     """
     m, tol = p.m, p.tolerance
     M = p.margins

@@ -105,6 +105,33 @@ def admin_app(database: Database):
 # --- server ------------------------------------------------------------------------
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (0 when gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(database: Database | None = None) -> dict[str, float]:
+    """CPU seconds so far of gunicorn processes, this database's backends, us."""
+    found = Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "gunicorn" in cmdline and "gunicorn.conf.py" in cmdline:
+            found["gunicorn"] += _cpu_seconds(int(entry.name))
+        elif database and database.name and database.name in cmdline:
+            found["postgres backends"] += _cpu_seconds(int(entry.name))
+    found["load client"] = _cpu_seconds(os.getpid())
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -122,6 +149,7 @@ class Server:
         self.secret = secret
         self.process: subprocess.Popen | None = None
         self.url = ""
+        self.app = getattr(args, "app", None) or "wsgi:app"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -147,7 +175,7 @@ class Server:
         log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop/kill)
         self._log = log
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -366,6 +394,7 @@ def cmd_burst(args) -> int:
             f"client concurrency {args.concurrency}, {describe(args, args.db)} "
             f"(set-up {prepared:.1f} s)"
         )
+        cpu_before, wall = cpu_snapshot(run.database), time.monotonic()
         result = loadlib.burst(
             server.url,
             setup,
@@ -375,6 +404,8 @@ def cmd_burst(args) -> int:
             deadline=time.monotonic() + args.seconds,
             phased=not args.mixed,
         )
+        cpu_after, wall = cpu_snapshot(run.database), time.monotonic() - wall
+        cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
         problems = loadlib.check_burst(setup, result)
         server.stop()
         figures = run.log_figures()
@@ -408,6 +439,11 @@ def cmd_burst(args) -> int:
             ("ballot POSTs (submit + double taps + revise)", posts),
             ("submits/s", f"{rate:.0f} (target ≥ {TARGETS[args.db]:.0f})"),
             ("worst p99 of the four endpoints", f"{p99:.1f} ms (target < 300 ms)"),
+            (
+                "CPU seconds during the run",
+                ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+                + f" (wall {wall:.1f} s × {os.cpu_count()} cores)",
+            ),
             ("double taps", result.double_taps),
             ("replayed answers", sum(a.replayed for a in result.all_attempts())),
             ("ballots in the database", f"{len(ballots)} (expected {args.delegates})"),
@@ -882,6 +918,11 @@ def main(argv=None) -> int:
         p.add_argument("--seconds", type=float, default=seconds, help="time cap")
         p.add_argument("--seed", type=int, default=7)
         p.add_argument("--keep-logs", metavar="DIR", help="copy the gunicorn logs")
+        p.add_argument(
+            "--app",
+            default="wsgi:app",
+            help="WSGI app for gunicorn (module:name on PYTHONPATH), to compare",
+        )
 
     p = sub.add_parser("burst", help="N delegates join, submit (double taps), revise")
     common(p)

@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import event as sa_event
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, DEV_SECRET_KEY
 
@@ -42,6 +43,7 @@ def create_app(
         config = CONFIGS[config]
     app.config.from_object(config)
     app.config.from_mapping(overrides or {})
+    register_converters_and_guards(app)
     check_config(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -82,6 +84,30 @@ def create_app(
     app.jinja_env.globals.update(get_locale=get_locale, software_version=__version__)
     app.after_request(set_security_headers)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` of at most 9 digits, so every id fits a database integer
+    (2**31 - 1): a longer number matches no route and is a plain 404."""
+
+    regex = r"\d{1,9}"
+
+
+def register_converters_and_guards(app: Flask) -> None:
+    """Bounded ids in URLs, and no NUL character in any submitted text."""
+    app.url_map.converters["int"] = IdConverter  # before any route is added
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text; no form of ours wants one.
+        if request.form and any(
+            "\x00" in value for _, value in request.form.items(multi=True)
+        ):
+            from flask_babel import gettext as _
+
+            from .errors import fail
+
+            fail(400, _("The form contains an invalid character. Nothing was changed."))
 
 
 def check_config(app: Flask) -> None:

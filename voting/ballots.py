@@ -89,6 +89,11 @@ def validate_ranking(raw: Any, poll: Poll) -> list[list[int]]:
     return tiers
 
 
+def is_number(value: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` fails."""
+    return value.isascii() and value.isdigit()
+
+
 def ranking_from_form(form, poll: Poll) -> list[list[int]]:
     """Read the plain form (a rank select per option) into tiers.
 
@@ -100,7 +105,7 @@ def ranking_from_form(form, poll: Poll) -> list[list[int]]:
         value = (form.get(f"rank-{option.id}") or "").strip()
         if not value:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= len(poll.options):
+        if not is_number(value) or not 1 <= int(value) <= len(poll.options):
             raise BallotError(
                 _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
             )

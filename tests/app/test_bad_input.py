@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
-from tests.conftest import POSTGRES
 from voting import create_app
 from voting.extensions import db
 from voting.models import Ballot, ConsentAnswer, Participant
@@ -373,15 +372,9 @@ def test_invalid_utf8_in_forms_is_a_4xx_or_handled(app, world, delegate):
         assert response.status_code < 500, url
 
 
-# --- known gaps (each fixed outside this file's reach; see the report) --------------
+# --- gaps found by these tests, fixed in the app --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="int URL converter is unbounded: 2**63 overflows SQLite (2**31 "
-    "overflows PostgreSQL integer); needs a bounded 'int' converter in create_app",
-    raises=(OverflowError, sa.exc.DataError),
-)
 def test_absurd_ids_in_urls_are_404(app, world, delegate):
     for url in (
         "/vote/9223372036854775808",
@@ -391,12 +384,6 @@ def test_absurd_ids_in_urls_are_404(app, world, delegate):
         assert delegate.get(url).status_code == 404, url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ranking_from_form / submitted_ranks: '²'.isdigit() is True but "
-    "int('²') raises (voting/ballots.py, voting/delegate/routes.py)",
-    raises=ValueError,
-)
 def test_a_superscript_rank_is_a_400(app, world, delegate):
     option = world.open_poll.options[0]
     response = delegate.post(
@@ -406,12 +393,6 @@ def test_a_superscript_rank_is_a_400(app, world, delegate):
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BadgeForm accepts no participant; issue_badges iterates None "
-    "(voting/facilitator/forms.py, services.py)",
-    raises=TypeError,
-)
 def test_an_empty_badge_form_is_a_4xx(app, world):
     admin = app.test_client()
     factories.login(admin, world.admin)
@@ -419,13 +400,6 @@ def test_an_empty_badge_form_is_a_4xx(app, world):
     assert response.status_code in (303, 400)
 
 
-@pytest.mark.xfail(
-    POSTGRES,
-    strict=True,
-    reason="PostgreSQL refuses NUL in text: the forms need to reject it (a 500 "
-    "today; the JSON API answers 400)",
-    raises=sa.exc.SQLAlchemyError,
-)
 def test_nul_characters_in_form_text_never_give_a_500(app, world, delegate):
     response = delegate.post(
         f"/vote/consent/{world.proposal.id}",

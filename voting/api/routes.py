@@ -9,7 +9,7 @@ from ..extensions import db
 from . import bp
 
 #: The largest id a database row can have (PostgreSQL ``integer``).
-MAX_ID = 2**31 - 1
+MAX_ID = 999_999_999  # the URL converter takes at most 9 digits
 _ERROR = {"$ref": "#/components/responses/Error"}
 _RANKING = {
     "type": "array",

@@ -36,6 +36,7 @@ from ..ballots import (
     current_ballot,
     eligible,
     find_receipt,
+    is_number,
     ranking_from_form,
 )
 from ..errors import fail, render_error
@@ -510,7 +511,7 @@ def ballot(participant: Participant, poll_id: int):
 def submitted_ranks(poll: Poll) -> dict[int, int]:
     """The plain form's numbers, to show them again after an error."""
     values = {o.id: request.form.get(f"rank-{o.id}", "").strip() for o in poll.options}
-    return {option_id: int(v) for option_id, v in values.items() if v.isdigit()}
+    return {option_id: int(v) for option_id, v in values.items() if is_number(v)}
 
 
 @bp.errorhandler(CSRFError)

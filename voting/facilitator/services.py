@@ -1022,7 +1022,7 @@ def issue_badges(
     """
     import segno
 
-    ids = {int(i) for i in participant_ids}
+    ids = {int(i) for i in participant_ids or ()}
     if not ids:
         _fail(_("Select at least one participant."))
     participants = list(

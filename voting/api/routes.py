@@ -39,6 +39,24 @@ _PROPOSAL_ID = {
 }
 
 
+#: Headers of the delegate's write requests: the page's CSRF token, and an
+#: optional key that makes a retry count once.
+_WRITE_HEADERS = [
+    {
+        "name": "X-CSRFToken",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+    },
+]
+
+
 def document() -> dict:
     """The OpenAPI document (a plain dict, so tests can read it)."""
     return {
@@ -76,24 +94,7 @@ def document() -> dict:
                 "post": {
                     "operationId": "castBallot",
                     "summary": "Record or revise the delegate's ballot (open round)",
-                    "parameters": [
-                        {
-                            "name": "X-CSRFToken",
-                            "in": "header",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {
-                                "type": "string",
-                                "minLength": 1,
-                                "maxLength": 80,
-                            },
-                        },
-                    ],
+                    "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -148,24 +149,7 @@ def document() -> dict:
                     "operationId": "answerProposal",
                     "summary": "Agree, stand aside or object to a proposed priority "
                     "list while its consent check is open",
-                    "parameters": [
-                        {
-                            "name": "X-CSRFToken",
-                            "in": "header",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {
-                                "type": "string",
-                                "minLength": 1,
-                                "maxLength": 80,
-                            },
-                        },
-                    ],
+                    "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
                         "content": {

@@ -8,6 +8,7 @@ Run with the project's interpreter, e.g.::
     .venv/bin/python tests/bench/load.py kill9 --db sqlite
     .venv/bin/python tests/bench/load.py pg-terminate
     .venv/bin/python tests/bench/load.py same-delegate --db sqlite --n 100
+    .venv/bin/python tests/bench/load.py displays --db postgres
 
 Each command prepares a fresh database (an SQLite file in a temporary folder,
 or a PostgreSQL database ``prioriza_load_<pid>_<hex>`` on 127.0.0.1:5432,
@@ -901,6 +902,123 @@ def cmd_same_delegate(args) -> int:
         return verdict(problems)
 
 
+def cmd_displays(args) -> int:
+    """Projectors poll the tally with If-None-Match while delegates vote.
+
+    Lag of a ballot: from its acknowledgement to the first poll, on each
+    display, that shows a turnout including it.
+    """
+    with ExitStack() as stack:
+        run = Run(args.db, args, stack)
+        setup = loadlib.build(args.delegates)
+        from voting.extensions import db
+        from voting.models import Poll
+
+        token = db.session.get(Poll, setup.poll_id).display_token
+        db.session.remove()
+        server = run.server()
+        print(
+            f"displays: {args.displays} projectors polling every {args.interval} s "
+            f"while {args.delegates} delegates vote over {args.spread} s, "
+            f"{describe(args, args.db)}"
+        )
+        rng = random.Random(args.seed)
+        start = time.monotonic() + 1.0
+        end = start + args.spread + 3 * args.interval + 2.0
+        acked: list[float] = []  # acknowledgement times, in order of commit count
+        acked_lock = threading.Lock()
+        seen: list[list[tuple[float, int]]] = [[] for _ in range(args.displays)]
+        recorder = loadlib.Recorder()
+
+        def project(i: int) -> None:
+            client = loadlib.Delegate(server.url, i, "", 0)
+            etag = None
+            time.sleep(
+                max(0.0, start - time.monotonic()) + rng.random() * args.interval
+            )
+            while time.monotonic() < end:
+                headers = {"If-None-Match": etag} if etag else {}
+                # A new connection per poll, as gunicorn closes idle
+                # keep-alive connections after 2 s: exactly the poll interval.
+                answer = client.request(
+                    "GET", f"/api/display/{token}/tally", None, headers, fresh=True
+                )
+                recorder.add("display poll", answer)
+                if answer.status == 200:
+                    etag = answer.headers.get("etag")
+                    ballots = answer.json()["turnout"]["ballots"]
+                    seen[i].append((time.monotonic(), ballots))
+                time.sleep(args.interval)
+            client.close()
+
+        def vote(index: int) -> None:
+            d = loadlib.Delegate(
+                server.url, index, setup.tokens[index], setup.participant_ids[index]
+            )
+            time.sleep(max(0.0, start + rng.random() * args.spread - time.monotonic()))
+            recorder.add("join", d.join())
+            recorder.add("ballot page", d.ballot_page(setup.poll_id))
+            order = list(setup.option_ids)
+            random.Random(index).shuffle(order)
+            answer = d.post_ballot(setup.round_id, [[o] for o in order], f"k{index}")
+            recorder.add("submit", answer)
+            if answer.status in (200, 201):
+                with acked_lock:
+                    acked.append(time.monotonic())
+            d.close()
+
+        threads = [
+            threading.Thread(target=project, args=(i,), daemon=True)
+            for i in range(args.displays)
+        ]
+        threads += [
+            threading.Thread(target=vote, args=(i,), daemon=True)
+            for i in range(args.delegates)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=max(1.0, end - time.monotonic() + 30))
+        server.stop()
+        figures = run.log_figures()
+        problems = log_problems(figures)
+        acked.sort()
+        lags = []
+        for observations in seen:
+            for n, at in enumerate(acked, start=1):
+                shown = next(
+                    (t for t, count in observations if count >= n and t >= at), None
+                )
+                if shown is not None:
+                    lags.append(shown - at)
+                else:
+                    problems.append("a display never showed an acknowledged ballot")
+                    break
+        lags.sort()
+        statuses = recorder.statuses["display poll"]
+        bad = sum(v for k, v in statuses.items() if k not in (200, 304))
+        if bad:
+            problems.append(f"{bad} display polls answered neither 200 nor 304")
+        print_latencies(recorder)
+        lag_max = lags[-1] if lags else float("nan")
+        print_figures(
+            [
+                ("ballots acknowledged", len(acked)),
+                ("display polls", dict(sorted(statuses.items()))),
+                (
+                    "display lag p50 / p95 / max",
+                    f"{loadlib.percentile(lags, 50):.2f} / "
+                    f"{loadlib.percentile(lags, 95):.2f} / {lag_max:.2f} s "
+                    "(target < 3 s)",
+                ),
+                ("5xx answers", recorder.server_errors()),
+            ]
+        )
+        if lags and lag_max >= 3:
+            problems.append(f"display lag up to {lag_max:.2f} s")
+        return verdict(problems)
+
+
 def main(argv=None) -> int:
     print(
         "load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(
@@ -951,6 +1069,14 @@ def main(argv=None) -> int:
         help="kill after this share of the 2N ballot POSTs was acknowledged",
     )
     p.set_defaults(func=cmd_kill9)
+
+    p = sub.add_parser("displays", help="projectors poll while delegates vote")
+    common(p, seconds=180)
+    p.add_argument("--displays", type=int, default=200)
+    p.add_argument("--delegates", type=int, default=300)
+    p.add_argument("--spread", type=float, default=60.0, help="voting period, s")
+    p.add_argument("--interval", type=float, default=2.0, help="display poll, s")
+    p.set_defaults(func=cmd_displays)
 
     p = sub.add_parser("pg-terminate", help="pg_terminate_backend while voting")
     common(p, db=False, seconds=10)

@@ -22,3 +22,17 @@ def closed_poll(app):
         ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
     rounds.close_round(poll.rounds[0].id, "test")
     return poll, voters, ids
+
+
+@pytest.fixture
+def world(app):
+    """Two events, facilitators, delegates, polls and rounds (factories.make_world)."""
+    return factories.make_world()
+
+
+@pytest.fixture
+def delegate(app, world):
+    """A test client signed in as the world's first delegate."""
+    client = app.test_client()
+    assert client.get(f"/j/{world.d1.token}").status_code == 302
+    return client

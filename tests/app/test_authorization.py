@@ -208,11 +208,6 @@ def test_no_url_carries_a_ballot_id(app):
 # --- the walk ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(app):
-    return factories.make_world()
-
-
 def session_cookie(app, world, role) -> str | None:
     """The session cookie of a signed-in visitor of this kind."""
     client = app.test_client()

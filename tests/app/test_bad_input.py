@@ -31,18 +31,6 @@ EXAMPLES = 10_000
 BATCH = 10
 
 
-@pytest.fixture
-def world(app):
-    return factories.make_world()
-
-
-@pytest.fixture
-def delegate(app, world):
-    client = app.test_client()
-    assert client.get(f"/j/{world.d1.token}").status_code == 302
-    return client
-
-
 def row_counts() -> dict[str, int]:
     db.session.expire_all()
     return {

@@ -44,18 +44,6 @@ def csp_directives(value: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(app):
-    return factories.make_world()
-
-
-@pytest.fixture
-def delegate(app, world):
-    client = app.test_client()
-    assert client.get(f"/j/{world.d1.token}").status_code == 302
-    return client
-
-
-@pytest.fixture
 def admin(app, world):
     client = app.test_client()
     factories.login(client, world.admin)

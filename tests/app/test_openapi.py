@@ -24,7 +24,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests import factories
 from voting.api.routes import document
 
 CHECKS = [
@@ -80,11 +79,6 @@ def test_every_operation_declares_its_error_answers():
                 assert "404" in codes, (method, path)
             if method == "post":
                 assert {"400", "401", "413"} <= codes, (method, path)
-
-
-@pytest.fixture
-def world(app):
-    return factories.make_world()
 
 
 @pytest.fixture

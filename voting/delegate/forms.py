@@ -19,23 +19,28 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CodeForm(FlaskForm):
-    """First step of an open-mode join: the event code shown on the projector."""
-
-    code = StringField(
-        _l("Event code"),
+def code_field(label, missing, max_length: int) -> StringField:
+    """A short code typed from a screen or a receipt: no autocorrect, capitals."""
+    return StringField(
+        label,
         validators=[
-            DataRequired(message=_l("Enter the event code.")),
-            Length(max=20, message=_l("This code is too long.")),
+            DataRequired(message=missing),
+            Length(max=max_length, message=_l("This code is too long.")),
         ],
         filters=[_strip],
         render_kw={
             "autocomplete": "off",
             "autocapitalize": "characters",
             "spellcheck": "false",
-            "maxlength": 20,
+            "maxlength": max_length,
         },
     )
+
+
+class CodeForm(FlaskForm):
+    """First step of an open-mode join: the event code shown on the projector."""
+
+    code = code_field(_l("Event code"), _l("Enter the event code."), 20)
     submit = SubmitField(_l("Continue"))
 
 
@@ -74,18 +79,5 @@ class LanguageForm(FlaskForm):
 class ReceiptForm(FlaskForm):
     """The receipt check: a delegate confirms that their ballot is counted."""
 
-    code = StringField(
-        _l("Receipt code"),
-        validators=[
-            DataRequired(message=_l("Enter your receipt code.")),
-            Length(max=40, message=_l("This code is too long.")),
-        ],
-        filters=[_strip],
-        render_kw={
-            "autocomplete": "off",
-            "autocapitalize": "characters",
-            "spellcheck": "false",
-            "maxlength": 40,
-        },
-    )
+    code = code_field(_l("Receipt code"), _l("Enter your receipt code."), 40)
     submit = SubmitField(_l("Check"))

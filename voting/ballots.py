@@ -21,6 +21,7 @@ from .models import (
     AuditEntry,
     Ballot,
     IdempotencyKey,
+    Option,
     Participant,
     Poll,
     Round,
@@ -59,11 +60,28 @@ class CastResult:
         }
 
 
-def validate_ranking(raw: Any, poll: Poll) -> list[list[int]]:
+@dataclass(frozen=True)
+class BallotRules:
+    """What checking a ranking needs to know of its poll."""
+
+    option_ids: frozenset[int]
+    allow_ties: bool
+    allow_unranked: bool
+
+    @classmethod
+    def of(cls, poll: Poll) -> BallotRules:
+        return cls(
+            frozenset(option.id for option in poll.options),
+            poll.allow_ties,
+            poll.allow_unranked,
+        )
+
+
+def validate_ranking(raw: Any, rules: BallotRules) -> list[list[int]]:
     """Check a ranking against the poll's options and rules; return it normalised."""
     if not isinstance(raw, list) or not all(isinstance(t, list) for t in raw):
         raise BallotError(_("The ranking must be a list of groups of options."))
-    known = {option.id for option in poll.options}
+    known = rules.option_ids
     seen: set[int] = set()
     tiers: list[list[int]] = []
     for tier in raw:
@@ -79,12 +97,12 @@ def validate_ranking(raw: Any, poll: Poll) -> list[list[int]]:
             if option_id in seen:
                 raise BallotError(_("An option was ranked twice."))
             seen.add(option_id)
-        if len(tier) > 1 and not poll.allow_ties:
+        if len(tier) > 1 and not rules.allow_ties:
             raise BallotError(_("This poll does not allow equal ranks."))
         tiers.append(sorted(tier))
     if not tiers:
         raise BallotError(_("Rank at least one option."))
-    if not poll.allow_unranked and seen != known:
+    if not rules.allow_unranked and seen != known:
         raise BallotError(_("This poll asks you to rank every option."))
     return tiers
 
@@ -110,7 +128,9 @@ def ranking_from_form(form, poll: Poll) -> list[list[int]]:
                 _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
             )
         by_rank.setdefault(int(value), []).append(option.id)
-    return validate_ranking([by_rank[r] for r in sorted(by_rank)], poll)
+    return validate_ranking(
+        [by_rank[r] for r in sorted(by_rank)], BallotRules.of(poll)
+    )
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -125,12 +145,19 @@ def stored_response(participant: Participant, key: str, digest: str) -> dict | N
     The same key with another request is refused (422), as the IETF
     Idempotency-Key draft asks.
     """
-    stored = db.session.scalar(
-        sa.select(IdempotencyKey).filter_by(participant_id=participant.id, key=key)
-    )
-    if stored is None:
+    stored = db.session.execute(
+        sa.select(IdempotencyKey.request_hash, IdempotencyKey.response).filter_by(
+            participant_id=participant.id, key=key
+        )
+    ).first()
+    return _check_stored(stored, digest)
+
+
+def _check_stored(stored, digest: str) -> dict | None:
+    """``stored`` is a (request hash, response) row or None."""
+    if stored is None or stored[0] is None:
         return None
-    if stored.request_hash != digest:
+    if stored[0] != digest:
         raise BallotError(
             _(
                 "This submission was already sent with different content. "
@@ -138,16 +165,14 @@ def stored_response(participant: Participant, key: str, digest: str) -> dict | N
             ),
             422,
         )
-    return stored.response
-
-
-def _replay(participant: Participant, key: str, digest: str) -> CastResult | None:
-    response = stored_response(participant, key, digest)
-    return None if response is None else CastResult(**response, replayed=True)
+    return stored[1]
 
 
 def eligible(participant: Participant, poll: Poll) -> bool:
-    """Whether the participant may vote in the poll (event and workshop)."""
+    """Whether the participant may vote in the poll (event and workshop).
+
+    ``poll`` is a Poll or anything with its ``event_id`` and ``workshop_id``.
+    """
     return participant.event_id == poll.event_id and (
         poll.workshop_id is None
         or participant.workshop_id is None
@@ -155,30 +180,119 @@ def eligible(participant: Participant, poll: Poll) -> bool:
     )
 
 
-def _upsert(round_: Round, participant: Participant, ranking) -> tuple[str, int]:
-    """Insert the ballot or update it in place; return (receipt, revision)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    stmt = insert(Ballot).values(
-        round_id=round_.id,
-        participant_id=participant.id,
-        ranking=ranking,
-        receipt_code=new_code(10),
-        revision=1,
-        created_at=now,
-        updated_at=now,
+@dataclass(frozen=True)
+class LockedRound:
+    """The round row (locked against a close), its poll's rules and, when a
+    key came with the ballot, what was stored under it."""
+
+    id: int
+    status: str
+    event_id: int
+    workshop_id: int | None
+    open_mode: bool
+    secret: bool
+    rules: BallotRules
+    stored: tuple[str, dict] | None
+
+
+class _Statements:
+    """The ballot path's SQL, built once per dialect and reused.
+
+    Every delegate of the room takes this path at once, so it runs plain
+    Core statements on tables (bound parameters, compiled once and cached by
+    SQLAlchemy), not ORM units of work.
+    """
+
+    def __init__(self, dialect: str):
+        round_, poll, option = Round.__table__, Poll.__table__, Option.__table__
+        keys, ballot = IdempotencyKey.__table__, Ballot.__table__
+        # The round FOR SHARE (PostgreSQL re-reads a row it had to wait for,
+        # so a ballot queued behind a close sees the round closed; SQLite has
+        # no row locks, its BEGIN IMMEDIATE already holds the write lock),
+        # with its poll's rules and options, and what a key stored.
+        lock = (
+            sa.select(
+                round_.c.status,
+                poll.c.event_id,
+                poll.c.workshop_id,
+                poll.c.open_mode,
+                poll.c.secret,
+                poll.c.allow_ties,
+                poll.c.allow_unranked,
+                option.c.id.label("option_id"),
+                keys.c.request_hash,
+                keys.c.response,
+            )
+            .select_from(
+                round_.join(poll, poll.c.id == round_.c.poll_id)
+                .outerjoin(option, option.c.poll_id == poll.c.id)
+                .outerjoin(
+                    keys,
+                    sa.and_(
+                        keys.c.participant_id == sa.bindparam("participant_id"),
+                        keys.c.key == sa.bindparam("key"),
+                    ),
+                )
+            )
+            .where(round_.c.id == sa.bindparam("round_id"))
+            .with_for_update(read=True, of=round_)
+        )
+        self.lock = lock
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        upsert = insert(ballot)
+        self.upsert = upsert.on_conflict_do_update(
+            index_elements=[ballot.c.round_id, ballot.c.participant_id],
+            set_={
+                "ranking": upsert.excluded.ranking,
+                "updated_at": upsert.excluded.updated_at,
+                "revision": ballot.c.revision + 1,
+            },
+        ).returning(ballot.c.receipt_code, ballot.c.revision)
+        self.remember = sa.insert(keys)
+        self.audit = sa.insert(AuditEntry.__table__)
+        counter = RoundCounter.__table__
+        self.bump = (
+            counter.update()
+            .where(counter.c.round_id == sa.bindparam("counter_round"))
+            .values(version=counter.c.version + 1)
+        )
+
+
+_statements: dict[str, _Statements] = {}
+
+
+def _sql(connection: sa.Connection) -> _Statements:
+    dialect = connection.dialect.name
+    if dialect not in _statements:
+        _statements[dialect] = _Statements(dialect)
+    return _statements[dialect]
+
+
+def _lock_round(
+    connection: sa.Connection, round_id: int, participant_id: int, key: str | None
+) -> LockedRound | None:
+    """One query: the round locked, its poll, options and the stored key."""
+    rows = connection.execute(
+        _sql(connection).lock,
+        {"round_id": round_id, "participant_id": participant_id, "key": key},
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return LockedRound(
+        id=round_id,
+        status=first.status,
+        event_id=first.event_id,
+        workshop_id=first.workshop_id,
+        open_mode=first.open_mode,
+        secret=first.secret,
+        rules=BallotRules(
+            frozenset(row.option_id for row in rows if row.option_id is not None),
+            first.allow_ties,
+            first.allow_unranked,
+        ),
+        stored=(first.request_hash, first.response),
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Ballot.round_id, Ballot.participant_id],
-        set_={
-            "ranking": stmt.excluded.ranking,
-            "updated_at": now,
-            "revision": Ballot.revision + 1,
-        },
-    ).returning(Ballot.receipt_code, Ballot.revision)
-    receipt, revision = db.session.execute(stmt).one()
-    return receipt, revision
 
 
 def cast(
@@ -186,34 +300,35 @@ def cast(
     round_id: int,
     raw_ranking: Any,
     idempotency_key: str | None = None,
+    *,
+    by_code: bool = False,
 ) -> CastResult:
     """Record (or revise) the participant's ballot in an open round, atomically.
 
     In one transaction: lock the round row against a concurrent close, check
-    it is open and the participant eligible, upsert the ballot (one per
-    participant and round), bump the round's version, remember the answer
-    under the idempotency key and append an audit entry. A replayed key
+    it is open and the participant eligible (``by_code``: joined with the
+    event code, which votes in open-mode polls only), upsert the ballot (one
+    per participant and round), remember the answer under the idempotency
+    key, append an audit entry and bump the round's version. A replayed key
     returns the first answer and writes nothing.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise BallotError(_("The submission key is invalid."))
-    # populate_existing: the view may have loaded this round before the lock
-    # was granted; without it the identity map keeps that stale status, and a
-    # ballot that waited for a close would still see the round open.
-    round_ = db.session.scalar(
-        sa.select(Round)
-        .where(Round.id == round_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
-    )
-    if round_ is None or not eligible(participant, round_.poll):
+    connection = db.session.connection()
+    sql = _sql(connection)
+    round_ = _lock_round(connection, round_id, participant.id, idempotency_key)
+    if (
+        round_ is None
+        or not eligible(participant, round_)
+        or (by_code and not round_.open_mode)
+    ):
         raise BallotError(_("This ballot is for a round you cannot vote in."), 400)
-    ranking = validate_ranking(raw_ranking, round_.poll)
+    ranking = validate_ranking(raw_ranking, round_.rules)
     digest = request_hash({"round": round_.id, "ranking": ranking})
-    if idempotency_key:
-        replay = _replay(participant, idempotency_key, digest)
-        if replay is not None:
-            return replay
+    replay = _check_stored(round_.stored, digest)
+    if replay is not None:
+        db.session.rollback()
+        return CastResult(**replay, replayed=True)
     if round_.status != RoundStatus.OPEN:
         raise BallotError(
             _("This round is closed. Your ballot was not recorded.")
@@ -221,46 +336,61 @@ def cast(
             else _("This round is not open yet."),
             409,
         )
-    receipt, revision = _upsert(round_, participant, ranking)
+    now = utcnow()
+    receipt, revision = connection.execute(
+        sql.upsert,
+        {
+            "round_id": round_.id,
+            "participant_id": participant.id,
+            "ranking": ranking,
+            "receipt_code": new_code(10),
+            "revision": 1,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).one()
     result = CastResult(receipt, revision, ranking, round_.id)
-    if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                participant_id=participant.id,
-                key=idempotency_key,
-                request_hash=digest,
-                response=result.as_dict(),
-            )
-        )
-    db.session.add(
-        AuditEntry(
-            # Secret polls: the log says a ballot was cast, never whose.
-            actor="participant"
-            if round_.poll.secret
-            else f"participant:{participant.id}",
-            action="ballot_cast" if revision == 1 else "ballot_revised",
-            event_id=round_.poll.event_id,
-            round_id=round_.id,
-        )
-    )
     try:
-        db.session.flush()
+        if idempotency_key:
+            connection.execute(
+                sql.remember,
+                {
+                    "participant_id": participant.id,
+                    "key": idempotency_key,
+                    "request_hash": digest,
+                    "response": result.as_dict(),
+                    "created_at": now,
+                },
+            )
+        connection.execute(
+            sql.audit,
+            {
+                # Secret polls: the log says a ballot was cast, never whose.
+                "actor": "participant"
+                if round_.secret
+                else f"participant:{participant.id}",
+                "action": "ballot_cast" if revision == 1 else "ballot_revised",
+                "event_id": round_.event_id,
+                "round_id": round_.id,
+                "at": now,
+                "details": {},
+            },
+        )
         # Every ballot of the round bumps this one row: bump it last, so that
         # its row lock is held only until the commit right after (on
         # PostgreSQL the lock serialises all writers of the round).
-        db.session.execute(
-            sa.update(RoundCounter)
-            .where(RoundCounter.round_id == round_.id)
-            .values(version=RoundCounter.version + 1)
-        )
+        connection.execute(sql.bump, {"counter_round": round_.id})
         db.session.commit()
     except sa.exc.IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
         db.session.rollback()
-        replay = idempotency_key and _replay(participant, idempotency_key, digest)
-        if not replay:
+        stored = idempotency_key and stored_response(
+            participant, idempotency_key, digest
+        )
+        db.session.rollback()
+        if not stored:
             raise
-        return replay
+        return CastResult(**stored, replayed=True)
     return result
 
 

@@ -1,11 +1,19 @@
 """The ballot service: validation, upsert and revision, idempotency, audit."""
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
 from voting import ballots
-from voting.ballots import BallotError, cast, ranking_from_form, validate_ranking
+from voting.ballots import (
+    BallotError,
+    BallotRules,
+    cast,
+    ranking_from_form,
+    validate_ranking,
+)
 from voting.models import AuditEntry, Ballot, IdempotencyKey, RoundStatus
 
 
@@ -247,4 +255,6 @@ def test_plain_form_bad_values(poll, ranks):
 
 def test_validate_ranking_returns_sorted_tiers(poll):
     a, b, c, d = ids(poll)
-    assert validate_ranking([[d], [b]], poll) == [[d], [b]]
+    rules = BallotRules.of(poll)
+    assert validate_ranking([[d], [b]], rules) == [[d], [b]]
+    assert validate_ranking([[], [c, a]], replace(rules, allow_ties=True)) == [[a, c]]

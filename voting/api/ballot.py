@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from ..ballots import BallotError, cast, current_ballot
 from ..delegate.routes import (
     current_participant,
+    joined_by_code,
     may_vote,
     no_store,
     session_ended_message,
@@ -25,10 +26,15 @@ from ..models import Participant, Poll, Round
 from . import bp
 
 
-def _participant_and_round(round_id: int) -> tuple[Participant, Round]:
+def _participant() -> Participant:
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
+    return participant
+
+
+def _participant_and_round(round_id: int) -> tuple[Participant, Round]:
+    participant = _participant()
     round_ = db.session.get(
         Round,
         round_id,
@@ -62,16 +68,17 @@ def cast_ballot(round_id: int):
       - 409 the round is closed or not open yet: nothing stored.
       - 422 the same ``Idempotency-Key`` was used with a different ranking.
     """
-    participant, round_ = _participant_and_round(round_id)
+    participant = _participant()
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or "ranking" not in payload:
         fail(400, _("The ranking must be a list of groups of options."))
     try:
         result = cast(
             participant,
-            round_.id,
+            round_id,
             payload["ranking"],
             request.headers.get("Idempotency-Key"),
+            by_code=joined_by_code(),
         )
     except BallotError as error:
         db.session.rollback()

@@ -122,11 +122,16 @@ def delegate_required(view):
     return wrapped
 
 
+def joined_by_code() -> bool:
+    """Joined with the event code (not a personal link): open-mode polls only."""
+    return session.get("via") == "code"
+
+
 def may_vote(participant: Participant, poll: Poll) -> bool:
     """Eligible for the poll, and code-joined delegates only in open-mode polls."""
     if not eligible(participant, poll):
         return False
-    return session.get("via") != "code" or poll.open_mode
+    return not joined_by_code() or poll.open_mode
 
 
 def voting_round(poll: Poll) -> Round | None:
@@ -494,7 +499,13 @@ def ballot(participant: Participant, poll_id: int):
         if round_id != round_.id and round_id not in {r.id for r in poll.rounds}:
             raise BallotError(_("This ballot is for a round you cannot vote in."))
         ranking = ranking_from_form(request.form, poll)
-        cast(participant, round_id, ranking, request.form.get("key") or None)
+        cast(
+            participant,
+            round_id,
+            ranking,
+            request.form.get("key") or None,
+            by_code=joined_by_code(),
+        )
     except BallotError as error:
         db.session.rollback()
         return _ballot_page(

@@ -28,6 +28,8 @@ class Config:
         f"sqlite:///{BASE_DIR / 'instance' / 'prioriza.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: SQLite: seconds a write waits for the database's write lock (then 503).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 10))
     # A ballot page left open on a phone for an hour must still submit.
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "es")

@@ -128,9 +128,7 @@ def ranking_from_form(form, poll: Poll) -> list[list[int]]:
                 _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
             )
         by_rank.setdefault(int(value), []).append(option.id)
-    return validate_ranking(
-        [by_rank[r] for r in sorted(by_rank)], BallotRules.of(poll)
-    )
+    return validate_ranking([by_rank[r] for r in sorted(by_rank)], BallotRules.of(poll))
 
 
 def request_hash(payload: dict[str, Any]) -> str:

@@ -35,13 +35,19 @@ def _lock(round_id: int) -> Round:
 
 def _changed(round_: Round, action: str, actor: str) -> Round:
     db.session.execute(
-        sa.update(RoundCounter).where(RoundCounter.round_id == round_.id)
+        sa.update(RoundCounter)
+        .where(RoundCounter.round_id == round_.id)
         .values(version=RoundCounter.version + 1)
     )
-    db.session.add(AuditEntry(actor=actor, action=action, round_id=round_.id,
-                              event_id=round_.poll.event_id,
-                              details={"poll_id": round_.poll_id,
-                                       "round": round_.number}))
+    db.session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            round_id=round_.id,
+            event_id=round_.poll.event_id,
+            details={"poll_id": round_.poll_id, "round": round_.number},
+        )
+    )
     db.session.commit()
     return round_
 
@@ -72,8 +78,12 @@ def next_round(round_id: int, actor: str) -> Round:
     poll = previous.poll
     if previous.status != RoundStatus.CLOSED or poll.rounds[-1] is not previous:
         raise RoundError(_("A new round starts only after the last round closed."))
-    round_ = Round(poll=poll, number=previous.number + 1, status=RoundStatus.OPEN,
-                   opened_at=utcnow())
+    round_ = Round(
+        poll=poll,
+        number=previous.number + 1,
+        status=RoundStatus.OPEN,
+        opened_at=utcnow(),
+    )
     db.session.add(round_)
     db.session.flush()
     return _changed(round_, "round_opened", actor)

@@ -145,7 +145,7 @@ class Server:
     def __init__(self, database: Database, args, log_path: Path, secret: str):
         self.database = database
         self.workers = 1 if database.kind == "sqlite" else args.workers
-        self.threads = args.threads
+        self.threads = threads_per_worker(args, self.workers)
         self.log_path = log_path
         self.secret = secret
         self.process: subprocess.Popen | None = None
@@ -374,10 +374,16 @@ def log_problems(figures: Counter, allow_unavailable: bool = False) -> list[str]
     return problems
 
 
+def threads_per_worker(args, workers: int) -> int:
+    """``--threads``, or gunicorn.conf.py's default for that many workers."""
+    return args.threads or (8 if workers == 1 else 2)
+
+
 def describe(args, kind: str) -> str:
-    if kind == "sqlite":
-        return f"SQLite, gunicorn 1 worker × {args.threads} threads"
-    return f"PostgreSQL, gunicorn {args.workers} workers × {args.threads} threads"
+    workers = 1 if kind == "sqlite" else args.workers
+    name = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    threads = threads_per_worker(args, workers)
+    return f"{name}, gunicorn {workers} worker(s) × {threads} threads"
 
 
 # --- commands ------------------------------------------------------------------------
@@ -1032,7 +1038,11 @@ def main(argv=None) -> int:
         if db:
             p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
         p.add_argument("--workers", type=int, default=4, help="PostgreSQL only")
-        p.add_argument("--threads", type=int, default=8)
+        p.add_argument(
+            "--threads",
+            type=int,
+            help="per worker (default as gunicorn.conf.py: 8 for one worker, else 2)",
+        )
         p.add_argument("--seconds", type=float, default=seconds, help="time cap")
         p.add_argument("--seed", type=int, default=7)
         p.add_argument("--keep-logs", metavar="DIR", help="copy the gunicorn logs")

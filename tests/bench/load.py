@@ -398,7 +398,12 @@ def cmd_burst(args) -> int:
         server = run.server()
         print(
             f"burst: {args.delegates} delegates, double tap {args.double_tap:.0%}, "
-            f"client concurrency {args.concurrency}, {describe(args, args.db)} "
+            + (
+                f"open loop, {args.rate:g} delegates/s per phase, "
+                if args.rate
+                else f"client concurrency {args.concurrency}, "
+            )
+            + f"{describe(args, args.db)} "
             f"(set-up {prepared:.1f} s)"
         )
         cpu_before, wall = cpu_snapshot(run.database), time.monotonic()
@@ -410,6 +415,7 @@ def cmd_burst(args) -> int:
             seed=args.seed,
             deadline=time.monotonic() + args.seconds,
             phased=not args.mixed,
+            rate=args.rate,
         )
         cpu_after, wall = cpu_snapshot(run.database), time.monotonic() - wall
         cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
@@ -450,6 +456,11 @@ def cmd_burst(args) -> int:
                 "CPU seconds during the run",
                 ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
                 + f" (wall {wall:.1f} s × {os.cpu_count()} cores)",
+            ),
+            *(
+                [("latest start behind schedule", f"{result.lateness * 1000:.0f} ms")]
+                if args.rate
+                else []
             ),
             ("double taps", result.double_taps),
             ("replayed answers", sum(a.replayed for a in result.all_attempts())),
@@ -1058,6 +1069,12 @@ def main(argv=None) -> int:
     p.add_argument("--double-tap", type=float, default=0.2)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--mixed", action="store_true", help="end to end, no phases")
+    p.add_argument(
+        "--rate",
+        type=float,
+        help="open loop: start this many delegates per second in each phase "
+        "(on --concurrency threads, which must outnumber those in flight)",
+    )
     p.add_argument("--enforce-targets", action="store_true")
     p.set_defaults(func=cmd_burst)
 

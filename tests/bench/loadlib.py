@@ -388,15 +388,25 @@ def record_post(
     return attempt
 
 
-def run_pool(items, work, concurrency: int, deadline: float, stop=None) -> int:
+def run_pool(
+    items, work, concurrency: int, deadline: float, stop=None, rate=None
+) -> float:
     """Call ``work(item)`` for each item on ``concurrency`` threads; bounded.
 
+    Closed loop by default: each thread starts its next item as soon as the
+    last one is answered. With ``rate`` (items per second) the loop is open:
+    item i starts at ``i / rate`` s, whether or not earlier ones were
+    answered, so latencies are those at that offered load (the pool must be
+    large enough that no item waits for a free thread: the largest lateness
+    is returned, in seconds, to show it did not).
+
     Items not started before ``deadline`` (or once ``stop`` is set) are
-    skipped; returns how many ran.
+    skipped.
     """
     items = list(items)
     counter = itertools.count()
-    done = Counter()
+    start = time.monotonic()
+    lateness = [0.0]
     lock = threading.Lock()
 
     def worker():
@@ -404,15 +414,18 @@ def run_pool(items, work, concurrency: int, deadline: float, stop=None) -> int:
             i = next(counter)
             if i >= len(items):
                 return
+            if rate:
+                due = start + i / rate
+                time.sleep(max(0.0, min(due, deadline) - time.monotonic()))
+                with lock:
+                    lateness[0] = max(lateness[0], time.monotonic() - due)
             work(items[i])
-            with lock:
-                done["n"] += 1
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = [pool.submit(worker) for _ in range(min(concurrency, len(items)))]
         for future in futures:
             future.result()
-    return done["n"]
+    return lateness[0]
 
 
 # --- burst ----------------------------------------------------------------------
@@ -427,6 +440,8 @@ class BurstResult:
     double_taps: int = 0
     phases: dict[str, tuple[int, float]] = field(default_factory=dict)
     incomplete: int = 0
+    #: Open loop (``rate``): the latest start of a delegate's step, in s.
+    lateness: float = 0.0
 
     def all_attempts(self) -> list[Attempt]:
         return [a for attempts in self.attempts.values() for a in attempts]
@@ -443,6 +458,7 @@ def burst(
     phased: bool = True,
     stop: threading.Event | None = None,
     on_post=None,
+    rate: float | None = None,
 ) -> BurstResult:
     """Every delegate joins, loads the ballot, submits (double tap with
     probability ``double_tap``: the same request twice at once on two
@@ -451,7 +467,8 @@ def burst(
     ``phased``: everybody joins first, then everybody submits, then everybody
     revises (three timed phases); otherwise each delegate goes end to end.
     ``stop`` ends the run early (after a kill); ``on_post`` is called after
-    each ballot POST.
+    each ballot POST. ``rate``: delegates started per second in each phase
+    (open loop, see ``run_pool``) instead of ``concurrency`` in flight.
     """
     rng = random.Random(seed)
     recorder = Recorder()
@@ -535,7 +552,8 @@ def burst(
         for name, step in steps:
             start = time.monotonic()
             before = recorder.count(lambda s: True)
-            run_pool(delegates, step, concurrency, deadline, stop)
+            late = run_pool(delegates, step, concurrency, deadline, stop, rate)
+            result.lateness = max(result.lateness, late)
             for d in delegates:
                 d.close()
             result.phases[name] = (
@@ -550,7 +568,9 @@ def burst(
                 step(d)
             d.close()
 
-        run_pool(delegates, end_to_end, concurrency, deadline, stop)
+        result.lateness = run_pool(
+            delegates, end_to_end, concurrency, deadline, stop, rate
+        )
         result.phases["all"] = (
             recorder.count(lambda s: True),
             time.monotonic() - start,

@@ -469,7 +469,16 @@ def _ballot_page(
 
 
 def _poll_for(participant: Participant, poll_id: int) -> tuple[Poll, Round]:
-    poll = db.session.get(Poll, poll_id)
+    # One query for what the ballot page shows: its rounds, options, workshop.
+    poll = db.session.get(
+        Poll,
+        poll_id,
+        options=[
+            joinedload(Poll.rounds),
+            joinedload(Poll.options),
+            joinedload(Poll.workshop),
+        ],
+    )
     if poll is None or not may_vote(participant, poll):
         fail(404, _("There is no poll here for you. Check the link or the code."))
     round_ = voting_round(poll)

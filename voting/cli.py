@@ -1,4 +1,5 @@
-"""``flask`` commands: seed-demo, create-account, translate, backup (and tally)."""
+"""``flask`` commands: seed-demo, create-account, join-codes, translate, backup
+(and tally)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Flask
 from config import BASE_DIR
 
 from .extensions import db
-from .models import Account, Role
+from .models import Account, AuditEntry, Event, Role, hash_join_code
 
 TRANSLATIONS = BASE_DIR / "translations"
 POT = TRANSLATIONS / "messages.pot"
@@ -20,6 +21,7 @@ POT = TRANSLATIONS / "messages.pot"
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_account)
+    app.cli.add_command(join_codes)
     app.cli.add_command(translate)
     app.cli.add_command(backup)
     try:
@@ -70,6 +72,44 @@ def create_account(email: str, name: str, role: str, password: str):
     db.session.add(account)
     db.session.commit()
     click.echo(f"Created {role} account {email}.")
+
+
+@click.command("join-codes")
+@click.argument("slugs", nargs=-1)
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Draw new codes: the old ones stop working (a code was leaked).",
+)
+def join_codes(slugs: tuple[str, ...], rotate: bool):
+    """Print the event codes for open polls (of SLUGS, or of every event).
+
+    Codes are derived from SECRET_KEY and looked up by a keyed hash, so a new
+    SECRET_KEY changes every code and the old lookups stop matching: run this
+    once after changing the key to store the new lookups and show the new
+    codes. With --rotate, the named events get new codes whatever the key.
+    """
+    query = db.select(Event).order_by(Event.id)
+    if slugs:
+        query = query.where(Event.slug.in_(slugs))
+    events = db.session.scalars(query).all()
+    missing = set(slugs) - {event.slug for event in events}
+    if missing:
+        raise click.ClickException("No event " + ", ".join(sorted(missing)) + ".")
+    for event in events:
+        if rotate:
+            event.rotate_join_code()
+        else:
+            event.join_code_hash = hash_join_code(event.join_code)
+        db.session.add(
+            AuditEntry(
+                actor="cli",
+                action="join_code_rotated" if rotate else "join_code_rekeyed",
+                event_id=event.id,
+            )
+        )
+        click.echo(f"{event.slug}: {event.join_code}")
+    db.session.commit()
 
 
 def _pybabel(*args: str) -> None:

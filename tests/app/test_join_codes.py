@@ -17,6 +17,7 @@ from voting import create_app
 from voting.extensions import db, limiter
 from voting.models import (
     CODE_ALPHABET,
+    AuditEntry,
     Event,
     Participant,
     derive_join_code,
@@ -248,3 +249,51 @@ def test_successful_logins_do_not_count(limited_app):
     client = limited_app.test_client()
     for _ in range(21):
         assert factories.login(client, account).status_code == 302
+
+
+def code_found(code: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Event).filter_by(join_code_hash=hash_join_code(code))
+        )
+        is not None
+    )
+
+
+def test_join_codes_after_a_new_secret_key(app, runner):
+    world = factories.make_world()
+    old_code = world.event.join_code
+    assert code_found(old_code)
+    app.config["SECRET_KEY"] = "another-secret-key-for-this-test"
+    new_code = world.event.join_code
+    assert new_code != old_code and not code_found(new_code)  # lookups are stale
+    result = runner.invoke(args=["join-codes"])
+    assert result.exit_code == 0, result.output
+    assert f"{world.event.slug}: {new_code}" in result.output
+    assert f"{world.other_event.slug}: {world.other_event.join_code}" in result.output
+    assert code_found(new_code) and not code_found(old_code)
+
+
+def test_join_codes_rotate_replaces_a_leaked_code(app, runner):
+    world = factories.make_world()
+    leaked, other = world.event.join_code, world.other_event.join_code
+    result = runner.invoke(args=["join-codes", "--rotate", world.event.slug])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    fresh = world.event.join_code
+    assert fresh != leaked and f"{world.event.slug}: {fresh}" in result.output
+    assert not code_found(leaked) and code_found(fresh)
+    assert world.other_event.join_code == other and code_found(other)  # untouched
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).filter_by(event_id=world.event.id)
+    ).all()
+    assert "join_code_rotated" in actions
+
+
+def test_join_codes_of_an_unknown_event_change_nothing(app, runner):
+    world = factories.make_world()
+    code = world.event.join_code
+    result = runner.invoke(args=["join-codes", "--rotate", world.event.slug, "nope"])
+    assert result.exit_code != 0 and "No event nope" in result.output
+    db.session.expire_all()
+    assert world.event.join_code == code and code_found(code)

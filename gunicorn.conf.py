@@ -13,6 +13,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 # waits; with several processes two threads each do better than eight (on 2
 # cores, 4 × 2 serves about a fifth more ballots per second than 4 × 8).
 threads = int(os.environ.get("THREADS", "8" if workers == 1 else "2"))
+if workers > 1:
+    # Balance requests across processes. A gthread worker accepts every
+    # connection it can and queues it for its own threads, and a kept-alive
+    # connection stays with its worker: one busy process builds a queue while
+    # another idles, and one request in fifty waits several times as long as
+    # the rest. Bounding each worker to two requests per thread, and closing
+    # each connection after its answer, leaves the others in the kernel's
+    # queue for whichever worker frees up first (on 2 cores, 32 delegates in
+    # flight: submit p99 about 210 ms instead of 420 ms, same throughput).
+    # Browsers keep their connections to the reverse proxy in front.
+    keepalive = 0
+    worker_connections = 2 * threads
 timeout = 30
 graceful_timeout = 10
 

@@ -68,15 +68,36 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_gunicorn_refuses_several_workers_on_sqlite(monkeypatch):
+def gunicorn_conf():
+    """gunicorn.conf.py, read afresh (it reads the environment when loaded)."""
     import importlib.util
     from pathlib import Path
-    from types import SimpleNamespace
 
     path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
+    return conf
+
+
+def test_gunicorn_threads_and_balancing_follow_the_worker_count(monkeypatch):
+    monkeypatch.delenv("THREADS", raising=False)
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")
+    single = gunicorn_conf()
+    assert (single.workers, single.threads) == (1, 8)
+    assert not hasattr(single, "keepalive")  # gunicorn's keep-alive stays
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    several = gunicorn_conf()
+    assert (several.workers, several.threads) == (4, 2)
+    assert several.keepalive == 0 and several.worker_connections == 4
+    monkeypatch.setenv("THREADS", "3")
+    assert gunicorn_conf().worker_connections == 6
+
+
+def test_gunicorn_refuses_several_workers_on_sqlite(monkeypatch):
+    from types import SimpleNamespace
+
+    conf = gunicorn_conf()
     warnings = []
     server = SimpleNamespace(
         cfg=SimpleNamespace(workers=4),

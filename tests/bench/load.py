@@ -394,10 +394,24 @@ def cmd_burst(args) -> int:
         run = Run(args.db, args, stack)
         t0 = time.monotonic()
         setup = loadlib.build(args.delegates)
+        warm = loadlib.build(args.warm_up) if args.warm_up else None
         prepared = time.monotonic() - t0
         server = run.server()
+        if warm:
+            # Every worker compiles its templates, loads its catalogues and
+            # prepares its statements on first use: do that outside the
+            # measurement, in another poll, as a server in service has.
+            loadlib.burst(
+                server.url,
+                warm,
+                concurrency=8,
+                double_tap=0,
+                deadline=time.monotonic() + 30,
+                phased=False,
+            )
         print(
-            f"burst: {args.delegates} delegates, double tap {args.double_tap:.0%}, "
+            f"burst: {args.delegates} delegates (after {args.warm_up} to warm up), "
+            f"double tap {args.double_tap:.0%}, "
             + (
                 f"open loop, {args.rate:g} delegates/s per phase, "
                 if args.rate
@@ -1069,6 +1083,13 @@ def main(argv=None) -> int:
     p.add_argument("--double-tap", type=float, default=0.2)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--mixed", action="store_true", help="end to end, no phases")
+    p.add_argument(
+        "--warm-up",
+        type=int,
+        default=16,
+        metavar="N",
+        help="delegates of another poll who vote first, unmeasured (0: none)",
+    )
     p.add_argument(
         "--rate",
         type=float,

@@ -7,6 +7,7 @@ the JSON endpoint and the plain (no-JavaScript) form.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -180,8 +181,8 @@ def eligible(participant: Participant, poll: Poll) -> bool:
 
 @dataclass(frozen=True)
 class LockedRound:
-    """The round row (locked against a close), its poll's rules and, when a
-    key came with the ballot, what was stored under it."""
+    """The round row (locked against a close), its poll's rules and the
+    (request hash, answer) stored under the ballot's key, (None, None) if none."""
 
     id: int
     status: str
@@ -190,7 +191,7 @@ class LockedRound:
     open_mode: bool
     secret: bool
     rules: BallotRules
-    stored: tuple[str, dict] | None
+    stored: tuple[str | None, dict | None]
 
 
 class _Statements:
@@ -208,7 +209,7 @@ class _Statements:
         # so a ballot queued behind a close sees the round closed; SQLite has
         # no row locks, its BEGIN IMMEDIATE already holds the write lock),
         # with its poll's rules and options, and what a key stored.
-        lock = (
+        self.lock = (
             sa.select(
                 round_.c.status,
                 poll.c.event_id,
@@ -235,7 +236,6 @@ class _Statements:
             .where(round_.c.id == sa.bindparam("round_id"))
             .with_for_update(read=True, of=round_)
         )
-        self.lock = lock
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         upsert = insert(ballot)
         self.upsert = upsert.on_conflict_do_update(
@@ -256,14 +256,9 @@ class _Statements:
         )
 
 
-_statements: dict[str, _Statements] = {}
-
-
-def _sql(connection: sa.Connection) -> _Statements:
-    dialect = connection.dialect.name
-    if dialect not in _statements:
-        _statements[dialect] = _Statements(dialect)
-    return _statements[dialect]
+@functools.cache
+def _sql(dialect: str) -> _Statements:
+    return _Statements(dialect)
 
 
 def _lock_round(
@@ -271,7 +266,7 @@ def _lock_round(
 ) -> LockedRound | None:
     """One query: the round locked, its poll, options and the stored key."""
     rows = connection.execute(
-        _sql(connection).lock,
+        _sql(connection.dialect.name).lock,
         {"round_id": round_id, "participant_id": participant_id, "key": key},
     ).all()
     if not rows:
@@ -313,7 +308,7 @@ def cast(
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise BallotError(_("The submission key is invalid."))
     connection = db.session.connection()
-    sql = _sql(connection)
+    sql = _sql(connection.dialect.name)
     round_ = _lock_round(connection, round_id, participant.id, idempotency_key)
     if (
         round_ is None

@@ -54,9 +54,11 @@ def served(tmp_path):
         db.engine.dispose()
 
 
-def test_hundred_delegates_with_double_taps_leave_hundred_final_ballots(served):
+@pytest.mark.parametrize("rate", [None, 200.0], ids=["closed loop", "open loop"])
+def test_hundred_delegates_with_double_taps_leave_hundred_final_ballots(served, rate):
     app, url = served
     setup = loadlib.build(100)
+    started = time.monotonic()
     result = loadlib.burst(
         url,
         setup,
@@ -64,7 +66,10 @@ def test_hundred_delegates_with_double_taps_leave_hundred_final_ballots(served):
         double_tap=0.3,
         seed=3,
         deadline=time.monotonic() + 60,
+        rate=rate,
     )
+    if rate:  # three phases, each paced: 100 delegates take 0.5 s at least
+        assert time.monotonic() - started >= 3 * 99 / rate
     assert result.double_taps > 10
     assert loadlib.check_burst(setup, result) == []
     assert result.recorder.statuses["submit"][201] >= 100

@@ -24,10 +24,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .ballots import BallotError, eligible, request_hash, stored_response
+from . import audit
+from .ballots import request_hash, stored_response
+from .errors import UserError
 from .extensions import db
 from .models import (
-    AuditEntry,
     ConsentAnswer,
     IdempotencyKey,
     Participant,
@@ -42,10 +43,6 @@ from .models import (
 
 ANSWERS = ("agree", "stand_aside", "object")
 MAX_REASON = 500
-
-
-class AdoptionError(BallotError):
-    """A consent answer or transition that cannot be accepted (``status``)."""
 
 
 def _open_proposal(poll: Poll) -> Proposal | None:
@@ -90,7 +87,7 @@ def items_from_ranking(ranking: list[list[int]], top_k: int) -> tuple[list, int]
 
 def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
     if _open_proposal(poll) is not None:
-        raise AdoptionError(_("Close the current consent check first."), 409)
+        raise UserError(_("Close the current consent check first."), 409)
     previous = latest(poll)
     proposal = Proposal(
         poll=poll,
@@ -105,14 +102,14 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
     db.session.add(proposal)
     db.session.flush()
     _changed(poll)
-    db.session.add(
-        AuditEntry(
-            actor=actor,
-            action="proposal_opened",
-            event_id=poll.event_id,
-            round_id=round_id,
-            details={"proposal": proposal.number, "items": items, "cut": cut},
-        )
+    audit.record(
+        actor,
+        "proposal_opened",
+        poll.event_id,
+        round_id=round_id,
+        proposal=proposal.number,
+        items=items,
+        cut=cut,
     )
     db.session.commit()
     return proposal
@@ -123,10 +120,10 @@ def propose(round_: Round, actor: str) -> Proposal:
     from . import tallies
 
     if round_.status != RoundStatus.CLOSED:
-        raise AdoptionError(_("Close the round before proposing its list."), 409)
+        raise UserError(_("Close the round before proposing its list."), 409)
     result = tallies.for_round(round_)
     if result.tally is None:
-        raise AdoptionError(_("A round without ballots has no list to adopt."), 409)
+        raise UserError(_("A round without ballots has no list to adopt."), 409)
     items, cut = items_from_ranking(result.tally.ranking, round_.poll.top_k)
     return _new_proposal(round_.poll, items, cut, round_.id, actor)
 
@@ -137,7 +134,7 @@ def propose_plenary(plenary: Poll, actor: str) -> Proposal:
 
     result = tallies.for_plenary(plenary).result
     if result.tally is None:
-        raise AdoptionError(
+        raise UserError(
             _("No workshop has closed a round over these options yet."), 409
         )
     items, cut = items_from_ranking(result.tally.ranking, plenary.top_k)
@@ -147,7 +144,7 @@ def propose_plenary(plenary: Poll, actor: str) -> Proposal:
 def amend(proposal: Proposal, items: Any, cut: Any, actor: str) -> Proposal:
     """Propose an amended list (reordered or merged items, another cut)."""
     if proposal.status != "closed":
-        raise AdoptionError(_("Close the current consent check first."), 409)
+        raise UserError(_("Close the current consent check first."), 409)
     known = sorted(o for item in proposal.items for o in item)
     if (
         not isinstance(items, list)
@@ -156,9 +153,9 @@ def amend(proposal: Proposal, items: Any, cut: Any, actor: str) -> Proposal:
         or sorted(o for i in items for o in i if isinstance(o, int)) != known
         or sum(len(i) for i in items) != len(known)
     ):
-        raise AdoptionError(_("The amended list must contain each option once."))
+        raise UserError(_("The amended list must contain each option once."))
     if not isinstance(cut, int) or isinstance(cut, bool) or not 0 <= cut <= len(items):
-        raise AdoptionError(_("The cut must be between 0 and the number of items."))
+        raise UserError(_("The cut must be between 0 and the number of items."))
     return _new_proposal(proposal.poll, items, cut, proposal.round_id, actor)
 
 
@@ -177,7 +174,7 @@ def _lock(proposal_id: int) -> Proposal:
         sa.select(Proposal).where(Proposal.id == proposal_id).with_for_update()
     )
     if proposal is None:
-        raise AdoptionError(_("No such proposal."), 404)
+        raise UserError(_("No such proposal."), 404)
     return proposal
 
 
@@ -198,35 +195,28 @@ def answer(
 ) -> AnswerResult:
     """Record (or change) a unit's answer while the check is open, atomically."""
     if choice not in ANSWERS:
-        raise AdoptionError(_("Choose agree, stand aside or object."))
+        raise UserError(_("Choose agree, stand aside or object."))
     reason = reason.strip() if isinstance(reason, str) else ""
     if choice == "object" and not reason:
-        raise AdoptionError(_("An objection needs a short reason."))
+        raise UserError(_("An objection needs a short reason."))
     if len(reason) > MAX_REASON:
-        raise AdoptionError(
+        raise UserError(
             _("The reason may have at most %(n)d characters.", n=MAX_REASON)
         )
     proposal = _lock(proposal_id)
-    if not eligible(participant, proposal.poll):
-        raise AdoptionError(_("You cannot answer this proposal."), 403)
+    if not participant.eligible_for(proposal.poll):
+        raise UserError(_("You cannot answer this proposal."), 403)
     digest = request_hash({"proposal": proposal.id, "answer": choice, "reason": reason})
     if idempotency_key:
         stored = stored_response(participant, idempotency_key, digest)
         if stored is not None:
             return AnswerResult(**stored, replayed=True)
     if proposal.status != "open":
-        raise AdoptionError(
+        raise UserError(
             _("This consent check is closed. Your answer was not recorded."), 409
         )
-    delegation_id = participant.delegation_id
-    unit = (
-        f"d{delegation_id}"
-        if proposal.by_delegation and delegation_id
-        else f"p{participant.id}"
-    )
-    row = db.session.scalar(
-        sa.select(ConsentAnswer).filter_by(proposal_id=proposal.id, unit=unit)
-    )
+    unit = unit_of(participant, proposal)
+    row = current_answer(participant, proposal)
     if row is None:
         row = ConsentAnswer(
             proposal=proposal,
@@ -235,7 +225,7 @@ def answer(
             participant_id=participant.id,
             answer=choice,
             reason=reason,
-            delegation_id=delegation_id,
+            delegation_id=participant.delegation_id,
         )
         db.session.add(row)
     else:
@@ -254,14 +244,12 @@ def answer(
         )
     _changed(proposal.poll)
     secret = proposal.poll.secret
-    db.session.add(
-        AuditEntry(
-            actor="participant" if secret else f"participant:{participant.id}",
-            action="consent_answered",
-            event_id=proposal.poll.event_id,
-            round_id=proposal.round_id,
-            details={"proposal": proposal.number},
-        )
+    audit.record(
+        audit.participant(participant.id, secret),
+        "consent_answered",
+        proposal.poll.event_id,
+        round_id=proposal.round_id,
+        proposal=proposal.number,
     )
     db.session.commit()
     return result
@@ -342,22 +330,47 @@ def close(proposal_id: int, actor: str) -> Proposal:
     """Close the consent check and record its outcome."""
     proposal = _lock(proposal_id)
     if proposal.status != "open":
-        raise AdoptionError(_("This consent check is already closed."), 409)
+        raise UserError(_("This consent check is already closed."), 409)
     proposal.status = "closed"
     proposal.closed_at = utcnow()
     proposal.outcome = summarize(proposal).outcome
     _changed(proposal.poll)
-    db.session.add(
-        AuditEntry(
-            actor=actor,
-            action="proposal_closed",
-            event_id=proposal.poll.event_id,
-            round_id=proposal.round_id,
-            details={"proposal": proposal.number, "outcome": proposal.outcome},
-        )
+    audit.record(
+        actor,
+        "proposal_closed",
+        proposal.poll.event_id,
+        round_id=proposal.round_id,
+        proposal=proposal.number,
+        outcome=proposal.outcome,
     )
     db.session.commit()
     return proposal
+
+
+def proposal(proposal_id: int) -> Proposal | None:
+    """A proposal by id, or None."""
+    return db.session.get(Proposal, proposal_id)
+
+
+def unit_of(participant: Participant, proposal: Proposal) -> str:
+    """Who answers: the delegation (one country, one vote) or the delegate."""
+    if proposal.by_delegation and participant.delegation_id:
+        return f"d{participant.delegation_id}"
+    return f"p{participant.id}"
+
+
+def current_answer(participant: Participant, proposal: Proposal):
+    """The answer that counts for the participant's unit, if any."""
+    return db.session.scalar(
+        sa.select(ConsentAnswer).filter_by(
+            proposal_id=proposal.id, unit=unit_of(participant, proposal)
+        )
+    )
+
+
+def answered(participant: Participant, proposals) -> set[int]:
+    """Ids of the proposals the participant's unit has answered."""
+    return {p.id for p in proposals if current_answer(participant, p) is not None}
 
 
 def open_for(participant: Participant) -> list[Proposal]:
@@ -367,4 +380,4 @@ def open_for(participant: Participant) -> list[Proposal]:
         .join(Poll)
         .where(Proposal.status == "open", Poll.event_id == participant.event_id)
     ).all()
-    return [p for p in proposals if eligible(participant, p.poll)]
+    return [p for p in proposals if participant.eligible_for(p.poll)]

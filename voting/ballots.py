@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import audit
+from .errors import UserError
 from .extensions import db
 from .models import (
     AuditEntry,
@@ -33,15 +35,6 @@ from .models import (
 )
 
 MAX_KEY_LENGTH = 80
-
-
-class BallotError(Exception):
-    """A ballot that cannot be accepted; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass
@@ -81,7 +74,7 @@ class BallotRules:
 def validate_ranking(raw: Any, rules: BallotRules) -> list[list[int]]:
     """Check a ranking against the poll's options and rules; return it normalised."""
     if not isinstance(raw, list) or not all(isinstance(t, list) for t in raw):
-        raise BallotError(_("The ranking must be a list of groups of options."))
+        raise UserError(_("The ranking must be a list of groups of options."))
     known = rules.option_ids
     seen: set[int] = set()
     tiers: list[list[int]] = []
@@ -90,21 +83,21 @@ def validate_ranking(raw: Any, rules: BallotRules) -> list[list[int]]:
             continue
         for option_id in tier:
             if not isinstance(option_id, int) or isinstance(option_id, bool):
-                raise BallotError(_("Options must be given by their number."))
+                raise UserError(_("Options must be given by their number."))
             if option_id not in known:
-                raise BallotError(
+                raise UserError(
                     _("Option %(id)s is not part of this poll.", id=option_id)
                 )
             if option_id in seen:
-                raise BallotError(_("An option was ranked twice."))
+                raise UserError(_("An option was ranked twice."))
             seen.add(option_id)
         if len(tier) > 1 and not rules.allow_ties:
-            raise BallotError(_("This poll does not allow equal ranks."))
+            raise UserError(_("This poll does not allow equal ranks."))
         tiers.append(sorted(tier))
     if not tiers:
-        raise BallotError(_("Rank at least one option."))
+        raise UserError(_("Rank at least one option."))
     if not rules.allow_unranked and seen != known:
-        raise BallotError(_("This poll asks you to rank every option."))
+        raise UserError(_("This poll asks you to rank every option."))
     return tiers
 
 
@@ -125,7 +118,7 @@ def ranking_from_form(form, poll: Poll) -> list[list[int]]:
         if not value:
             continue
         if not is_number(value) or not 1 <= int(value) <= len(poll.options):
-            raise BallotError(
+            raise UserError(
                 _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
             )
         by_rank.setdefault(int(value), []).append(option.id)
@@ -157,7 +150,7 @@ def _check_stored(stored, digest: str) -> dict | None:
     if stored is None or stored[0] is None:
         return None
     if stored[0] != digest:
-        raise BallotError(
+        raise UserError(
             _(
                 "This submission was already sent with different content. "
                 "Reload the page and submit again."
@@ -165,18 +158,6 @@ def _check_stored(stored, digest: str) -> dict | None:
             422,
         )
     return stored[1]
-
-
-def eligible(participant: Participant, poll: Poll) -> bool:
-    """Whether the participant may vote in the poll (event and workshop).
-
-    ``poll`` is a Poll or anything with its ``event_id`` and ``workshop_id``.
-    """
-    return participant.event_id == poll.event_id and (
-        poll.workshop_id is None
-        or participant.workshop_id is None
-        or participant.workshop_id == poll.workshop_id
-    )
 
 
 @dataclass(frozen=True)
@@ -306,16 +287,16 @@ def cast(
     returns the first answer and writes nothing.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
-        raise BallotError(_("The submission key is invalid."))
+        raise UserError(_("The submission key is invalid."))
     connection = db.session.connection()
     sql = _sql(connection.dialect.name)
     round_ = _lock_round(connection, round_id, participant.id, idempotency_key)
     if (
         round_ is None
-        or not eligible(participant, round_)
+        or not participant.eligible_for(round_)
         or (by_code and not round_.open_mode)
     ):
-        raise BallotError(_("This ballot is for a round you cannot vote in."), 400)
+        raise UserError(_("This ballot is for a round you cannot vote in."), 400)
     ranking = validate_ranking(raw_ranking, round_.rules)
     digest = request_hash({"round": round_.id, "ranking": ranking})
     replay = _check_stored(round_.stored, digest)
@@ -323,7 +304,7 @@ def cast(
         db.session.rollback()
         return CastResult(**replay, replayed=True)
     if round_.status != RoundStatus.OPEN:
-        raise BallotError(
+        raise UserError(
             _("This round is closed. Your ballot was not recorded.")
             if round_.status == RoundStatus.CLOSED
             else _("This round is not open yet."),
@@ -359,9 +340,7 @@ def cast(
             sql.audit,
             {
                 # Secret polls: the log says a ballot was cast, never whose.
-                "actor": "participant"
-                if round_.secret
-                else f"participant:{participant.id}",
+                "actor": audit.participant(participant.id, round_.secret),
                 "action": "ballot_cast" if revision == 1 else "ballot_revised",
                 "event_id": round_.event_id,
                 "round_id": round_.id,

@@ -11,8 +11,9 @@ from flask import Flask
 
 from config import BASE_DIR
 
+from . import audit
 from .extensions import db
-from .models import Account, AuditEntry, Event, Role, hash_join_code
+from .models import Account, Event, Role, hash_join_code
 
 TRANSLATIONS = BASE_DIR / "translations"
 POT = TRANSLATIONS / "messages.pot"
@@ -101,12 +102,10 @@ def join_codes(slugs: tuple[str, ...], rotate: bool):
             event.rotate_join_code()
         else:
             event.join_code_hash = hash_join_code(event.join_code)
-        db.session.add(
-            AuditEntry(
-                actor="cli",
-                action="join_code_rotated" if rotate else "join_code_rekeyed",
-                event_id=event.id,
-            )
+        audit.record(
+            audit.CLI,
+            "join_code_rotated" if rotate else "join_code_rekeyed",
+            event.id,
         )
         click.echo(f"{event.slug}: {event.join_code}")
     db.session.commit()

@@ -5,7 +5,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+from .extensions import db
 
 MESSAGES = {
     400: (
@@ -43,6 +45,21 @@ MESSAGES = {
 }
 
 
+class UserError(Exception):
+    """The user asked for something we refuse: a translated message and the
+    HTTP status to answer. Services raise it; a view that re-renders a form
+    catches it, and anything else reaches the app-wide handler (a 4xx page,
+    or JSON for API clients). Nothing was stored: the handler rolls back.
+    """
+
+    def __init__(self, message: str, status: int = 400, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        #: Per-line errors of a bulk input, ``(line number, message)``.
+        self.errors: list[tuple[int, str]] = list(errors or [])
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json"
@@ -64,6 +81,11 @@ def register_error_handlers(app):
         return render_error(
             400, str(_l("Your session expired. Please reload the page and try again."))
         )
+
+    @app.errorhandler(UserError)
+    def user_error(error):
+        db.session.rollback()
+        return render_error(error.status, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -97,16 +119,12 @@ def register_error_handlers(app):
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):
-        from .extensions import db
-
         db.session.rollback()
         return render_error(500)
 
 
 def discard_session() -> None:
     """End the request's session; a dead connection is invalidated, not used."""
-    from .extensions import db
-
     try:
         db.session.close()
     except sa_exc.SQLAlchemyError:
@@ -115,8 +133,6 @@ def discard_session() -> None:
 
 def fail(code: int, message: str):
     """Abort with ``code`` and a message (already translated) shown to the user."""
-    from werkzeug.exceptions import default_exceptions
-
     error = default_exceptions[code](description=message)
     error.show_detail = True
     raise error

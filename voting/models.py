@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import event as sa_event
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -194,6 +195,11 @@ class Event(db.Model):
     @property
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
+
+    def second_language(self, current: str) -> str | None:
+        """The event's other language, shown in small type when it is bilingual."""
+        others = [code for code in self.language_list if code != current]
+        return others[0] if others and len(self.language_list) > 1 else None
 
     @property
     def default_language(self) -> str:
@@ -375,6 +381,31 @@ class Participant(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="participants")
     delegation: Mapped[Delegation | None] = relationship(back_populates="participants")
+
+    @hybrid_method
+    def eligible_for(self, poll) -> bool:
+        """Whether the participant may vote in ``poll``: same event, and the
+        poll is the event's (plenary) or the participant's workshop's, or the
+        participant sits in no workshop.
+
+        ``poll`` is a Poll or anything with its ``event_id`` and
+        ``workshop_id``. The same rule as SQL (``eligible_for.expression``)
+        selects the electorate of a tally.
+        """
+        return self.event_id == poll.event_id and (
+            poll.workshop_id is None
+            or self.workshop_id is None
+            or self.workshop_id == poll.workshop_id
+        )
+
+    @eligible_for.expression
+    def eligible_for(cls, poll):
+        condition = cls.event_id == poll.event_id
+        if poll.workshop_id is None:
+            return condition
+        return condition & (
+            cls.workshop_id.is_(None) | (cls.workshop_id == poll.workshop_id)
+        )
 
     def issue_token(self) -> str:
         """Give the participant a new personal token; the old one stops working."""

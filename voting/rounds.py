@@ -5,12 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from . import audit
+from .errors import UserError
 from .extensions import db
-from .models import AuditEntry, Round, RoundCounter, RoundStatus, utcnow
-
-
-class RoundError(Exception):
-    """A transition that is not possible from the round's current state."""
+from .models import Round, RoundCounter, RoundStatus, utcnow
 
 
 def _lock(round_id: int) -> Round:
@@ -29,7 +27,7 @@ def _lock(round_id: int) -> Round:
         .execution_options(populate_existing=True)
     )
     if round_ is None:
-        raise RoundError(_("No such round."))
+        raise UserError(_("No such round."), 404)
     return round_
 
 
@@ -39,14 +37,13 @@ def _changed(round_: Round, action: str, actor: str) -> Round:
         .where(RoundCounter.round_id == round_.id)
         .values(version=RoundCounter.version + 1)
     )
-    db.session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            round_id=round_.id,
-            event_id=round_.poll.event_id,
-            details={"poll_id": round_.poll_id, "round": round_.number},
-        )
+    audit.record(
+        actor,
+        action,
+        round_.poll.event_id,
+        round_id=round_.id,
+        poll_id=round_.poll_id,
+        round=round_.number,
     )
     db.session.commit()
     return round_
@@ -56,7 +53,7 @@ def open_round(round_id: int, actor: str) -> Round:
     """Open a draft round."""
     round_ = _lock(round_id)
     if round_.status != RoundStatus.DRAFT:
-        raise RoundError(_("Only a draft round can be opened."))
+        raise UserError(_("Only a draft round can be opened."), 409)
     round_.status = RoundStatus.OPEN
     round_.opened_at = utcnow()
     return _changed(round_, "round_opened", actor)
@@ -66,7 +63,7 @@ def close_round(round_id: int, actor: str) -> Round:
     """Close an open round; no ballot is accepted after this commits."""
     round_ = _lock(round_id)
     if round_.status != RoundStatus.OPEN:
-        raise RoundError(_("Only an open round can be closed."))
+        raise UserError(_("Only an open round can be closed."), 409)
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
     return _changed(round_, "round_closed", actor)
@@ -77,7 +74,7 @@ def next_round(round_id: int, actor: str) -> Round:
     previous = _lock(round_id)
     poll = previous.poll
     if previous.status != RoundStatus.CLOSED or poll.rounds[-1] is not previous:
-        raise RoundError(_("A new round starts only after the last round closed."))
+        raise UserError(_("A new round starts only after the last round closed."), 409)
     round_ = Round(
         poll=poll,
         number=previous.number + 1,

@@ -97,15 +97,7 @@ def round_version(round_id: int) -> int | None:
 
 def eligible_participants(poll: Poll):
     """A query of the participants who may vote in ``poll``."""
-    query = sa.select(Participant).where(Participant.event_id == poll.event_id)
-    if poll.workshop_id is not None:
-        query = query.where(
-            sa.or_(
-                Participant.workshop_id.is_(None),
-                Participant.workshop_id == poll.workshop_id,
-            )
-        )
-    return query
+    return sa.select(Participant).where(Participant.eligible_for(poll))
 
 
 def ballot_records(round_: Round) -> list[tuple[list[list[int]], Any]]:

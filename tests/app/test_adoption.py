@@ -5,8 +5,7 @@ import sqlalchemy as sa
 
 from tests import factories
 from voting import adoption
-from voting.adoption import AdoptionError
-from voting.ballots import BallotError
+from voting.errors import UserError
 from voting.extensions import db
 from voting.models import AuditEntry, ConsentAnswer
 
@@ -21,7 +20,7 @@ def test_items_from_ranking_keeps_a_tie_across_the_cut_whole():
 
 def test_propose_needs_a_closed_round(app):
     poll = factories.make_poll()
-    with pytest.raises(AdoptionError) as error:
+    with pytest.raises(UserError) as error:
         adoption.propose(poll.rounds[0], "test")
     assert error.value.status == 409
 
@@ -40,11 +39,11 @@ def test_consensus_when_nobody_objects(closed_poll):
 def test_an_objection_blocks_consensus_and_needs_a_reason(closed_poll):
     poll, voters, ids = closed_poll
     proposal = adoption.propose(poll.rounds[0], "test")
-    with pytest.raises(AdoptionError):
+    with pytest.raises(UserError):
         adoption.answer(voters[0], proposal.id, "object", "   ")
-    with pytest.raises(AdoptionError):
+    with pytest.raises(UserError):
         adoption.answer(voters[0], proposal.id, "object", "x" * 501)
-    with pytest.raises(AdoptionError):
+    with pytest.raises(UserError):
         adoption.answer(voters[0], proposal.id, "maybe")
     assert db.session.scalar(sa.select(sa.func.count(ConsentAnswer.id))) == 0
     adoption.answer(voters[0], proposal.id, "object", "B matters more to us")
@@ -87,7 +86,7 @@ def test_answers_change_until_close_then_are_refused(closed_poll):
     assert result.revision == 2
     assert db.session.scalar(sa.select(sa.func.count(ConsentAnswer.id))) == 1
     adoption.close(proposal.id, "test")
-    with pytest.raises(AdoptionError) as error:
+    with pytest.raises(UserError) as error:
         adoption.answer(voters[0], proposal.id, "object", "Late")
     assert error.value.status == 409
     assert db.session.scalar(sa.select(ConsentAnswer.answer)) == "agree"
@@ -99,7 +98,7 @@ def test_idempotent_answers(closed_poll):
     first = adoption.answer(voters[0], proposal.id, "agree", "", "key-1")
     again = adoption.answer(voters[0], proposal.id, "agree", "", "key-1")
     assert again.replayed and again.revision == first.revision == 1
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         adoption.answer(voters[0], proposal.id, "object", "Other", "key-1")
     assert error.value.status == 422
 
@@ -120,13 +119,13 @@ def test_delegation_mode_counts_one_answer_per_country(closed_poll):
 def test_amend_and_propose_again_keeps_the_history(closed_poll):
     poll, voters, ids = closed_poll
     first = adoption.propose(poll.rounds[0], "test")
-    with pytest.raises(AdoptionError):  # still open
+    with pytest.raises(UserError):  # still open
         adoption.amend(first, [[ids[1]], [ids[0]], [ids[2]]], 1, "test")
     adoption.answer(voters[0], first.id, "object", "Swap A and B")
     adoption.close(first.id, "test")
-    with pytest.raises(AdoptionError):
+    with pytest.raises(UserError):
         adoption.amend(first, [[ids[0]], [ids[1]]], 1, "test")  # C missing
-    with pytest.raises(AdoptionError):
+    with pytest.raises(UserError):
         adoption.amend(first, [[ids[0]], [ids[1]], [ids[2]]], 4, "test")
     second = adoption.amend(first, [[ids[1], ids[0]], [ids[2]]], 1, "test")
     assert second.number == 2 and second.items == [[ids[1], ids[0]], [ids[2]]]
@@ -142,7 +141,7 @@ def test_participant_of_another_event_cannot_answer(closed_poll):
     poll, voters, ids = closed_poll
     proposal = adoption.propose(poll.rounds[0], "test")
     outsider = factories.make_participant(factories.make_event())
-    with pytest.raises(AdoptionError) as error:
+    with pytest.raises(UserError) as error:
         adoption.answer(outsider, proposal.id, "agree")
     assert error.value.status == 403
     assert adoption.open_for(voters[0]) == [proposal]

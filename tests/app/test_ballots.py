@@ -6,14 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from voting import ballots
+from voting import ballots, tallies
 from voting.ballots import (
-    BallotError,
     BallotRules,
     cast,
     ranking_from_form,
     validate_ranking,
 )
+from voting.errors import UserError
 from voting.models import AuditEntry, Ballot, IdempotencyKey, RoundStatus
 
 
@@ -86,7 +86,7 @@ def test_replay_with_the_same_key_counts_once(db, poll, voter):
 def test_same_key_with_another_ranking_is_refused(db, poll, voter):
     a, b, *_ = ids(poll)
     cast(voter, poll.rounds[0].id, [[a], [b]], "key-1")
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[b], [a]], "key-1")
     assert error.value.status == 422
     db.session.rollback()
@@ -104,7 +104,7 @@ def test_a_new_key_revises(db, poll, voter):
 @pytest.mark.parametrize("status", [RoundStatus.CLOSED, RoundStatus.DRAFT])
 def test_closed_or_draft_round_refuses_and_stores_nothing(db, voter, status):
     poll = poll_in(voter.event, status=status)
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[ids(poll)[0]]], "key-1")
     assert error.value.status == 409
     db.session.rollback()
@@ -116,7 +116,7 @@ def test_late_ballot_does_not_change_the_recorded_one(db, poll, voter):
     cast(voter, poll.rounds[0].id, [[a], [b]])
     poll.rounds[0].status = RoundStatus.CLOSED
     db.session.commit()
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[b], [a]])
     assert error.value.status == 409
     db.session.rollback()
@@ -141,7 +141,7 @@ BAD_RANKINGS = {
 @pytest.mark.parametrize("name", BAD_RANKINGS)
 def test_invalid_ranking_is_400_and_nothing_is_stored(db, poll, voter, name):
     raw = BAD_RANKINGS[name](ids(poll))
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, raw, "key-1")
     assert error.value.status == 400
     assert error.value.message
@@ -154,7 +154,7 @@ def test_invalid_ranking_is_400_and_nothing_is_stored(db, poll, voter, name):
 def test_every_option_required_when_the_poll_says_so(db, voter):
     poll = poll_in(voter.event, allow_unranked=False)
     a, b, c = ids(poll)
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[a], [b]])
     assert error.value.status == 400
     db.session.rollback()
@@ -169,15 +169,15 @@ def test_equal_ranks_where_allowed_are_normalised(db, voter):
 
 
 def test_ballot_for_another_round_or_no_round(db, poll, voter):
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, 987654, [[ids(poll)[0]]])
     assert error.value.status == 400
     other = factories.make_poll()  # another event
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, other.rounds[0].id, [[ids(other)[0]]])
     assert error.value.status == 400
     # Options of another poll are unknown in this one.
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[ids(other)[0]]])
     assert error.value.status == 400
     db.session.rollback()
@@ -185,29 +185,34 @@ def test_ballot_for_another_round_or_no_round(db, poll, voter):
 
 
 def test_invalid_idempotency_key(db, poll, voter):
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         cast(voter, poll.rounds[0].id, [[ids(poll)[0]]], "k" * 81)
     assert error.value.status == 400
-    with pytest.raises(BallotError):
+    with pytest.raises(UserError):
         cast(voter, poll.rounds[0].id, [[ids(poll)[0]]], "")
 
 
 def test_eligibility(db, poll):
+    """One rule, read in Python (a ballot) and in SQL (a tally's electorate)."""
     event = poll.event
     same = factories.make_participant(event, workshop_id=poll.workshop_id)
     anywhere = factories.make_participant(event)
     other_workshop = factories.make_workshop(event=event)
     elsewhere = factories.make_participant(event, workshop_id=other_workshop.id)
     stranger = factories.make_participant(factories.make_event())
-    assert ballots.eligible(same, poll)
-    assert ballots.eligible(anywhere, poll)
-    assert not ballots.eligible(elsewhere, poll)
-    assert not ballots.eligible(stranger, poll)
+    assert same.eligible_for(poll)
+    assert anywhere.eligible_for(poll)
+    assert not elsewhere.eligible_for(poll)
+    assert not stranger.eligible_for(poll)
     plenary = factories.make_poll(workshop=other_workshop)
     plenary.workshop_id = None
     db.session.commit()
-    assert ballots.eligible(same, plenary)
-    with pytest.raises(BallotError) as error:
+    assert same.eligible_for(plenary)
+    everyone = [same, anywhere, elsewhere, stranger]
+    for target in (poll, plenary):
+        electorate = set(db.session.scalars(tallies.eligible_participants(target)))
+        assert electorate == {p for p in everyone if p.eligible_for(target)}
+    with pytest.raises(UserError) as error:
         cast(elsewhere, poll.rounds[0].id, [[ids(poll)[0]]])
     assert error.value.status == 400
 
@@ -230,7 +235,7 @@ def test_plain_form_gaps_are_closed(poll):
 
 
 def test_plain_form_equal_numbers(db, poll):
-    with pytest.raises(BallotError):
+    with pytest.raises(UserError):
         ranking_from_form(form_for(poll, 1, 1, 2, ""), poll)
     poll.allow_ties = True
     a, b, c, _ = ids(poll)
@@ -248,7 +253,7 @@ def test_plain_form_equal_numbers(db, poll):
     ],
 )
 def test_plain_form_bad_values(poll, ranks):
-    with pytest.raises(BallotError) as error:
+    with pytest.raises(UserError) as error:
         ranking_from_form(form_for(poll, *ranks), poll)
     assert error.value.status == 400
 

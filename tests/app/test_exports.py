@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tests import factories
 from voting import ballots, exports, rounds, tallies
 from voting.aggregation.preflib import read_preflib
+from voting.errors import UserError
 from voting.extensions import db
 from voting.models import AuditEntry, Delegation
 
@@ -364,23 +365,23 @@ def test_named_ballots_only_for_named_polls(app):
     assert sorted(r["participant"] for r in rows) == sorted(v.name for v in voters)
     assert {r["email"] for r in rows} == {v.email for v in voters}
     secret_poll, secret_round, _ = make_room(secret=True)
-    with pytest.raises(exports.ExportError) as error:
+    with pytest.raises(UserError) as error:
         exports.export_named_ballots(secret_round, "csv")
     assert error.value.status == 403
 
 
 def test_refuses_open_rounds_unknown_formats_and_languages(app):
     poll = factories.make_poll()
-    with pytest.raises(exports.ExportError) as error:
+    with pytest.raises(UserError) as error:
         exports.export_round(poll.rounds[0], "csv")
     assert error.value.status == 409
     rounds.close_round(poll.rounds[0].id, "test")
-    with pytest.raises(exports.ExportError) as error:
+    with pytest.raises(UserError) as error:
         exports.export_round(poll.rounds[0], "csv")
     assert error.value.status == 409  # no ballots
     poll, round_, _ = make_room()
     for fmt, lang in [("docx", None), ("html", "de"), ("pdf", "es+en+fr")]:
-        with pytest.raises(exports.ExportError) as error:
+        with pytest.raises(UserError) as error:
             exports.export_round(round_, fmt, lang)
         assert error.value.status == 400
 
@@ -400,7 +401,7 @@ def test_poll_export_holds_every_closed_round(app):
     assert [s["metadata"]["round"] for s in doc["sections"]] == ["1", "2"]
     html = exports.export_poll(poll, "html", "en").read().decode()
     assert html.count('class="record-section"') == 2
-    with pytest.raises(exports.ExportError):
+    with pytest.raises(UserError):
         exports.export_poll(poll, "toi")
 
 
@@ -494,7 +495,7 @@ def test_cli_writes_the_weights_companion(app, runner, tmp_path):
 
 def test_secret_round_too_small_to_publish_is_refused(app):
     poll, round_, _ = make_room(rankings=RANKINGS[:2])
-    with pytest.raises(exports.ExportError) as error:
+    with pytest.raises(UserError) as error:
         exports.export_round(round_, "toi")
     assert error.value.status == 409
     named, named_round, _ = make_room(secret=False, rankings=RANKINGS[:2])
@@ -503,7 +504,7 @@ def test_secret_round_too_small_to_publish_is_refused(app):
 
 def test_missing_pdf_font_is_a_clear_503(app, room, tmp_path):
     app.config["RECORD_FONT"] = str(tmp_path / "missing.ttf")
-    with pytest.raises(exports.ExportError) as error:
+    with pytest.raises(UserError) as error:
         exports.export_round(room[1], "pdf", "es")
     assert error.value.status == 503
 

@@ -40,11 +40,14 @@ class LiveServer:
 @pytest.fixture
 def live_app(tmp_path):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    app = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": True,
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": True,
+            "SERVER_NAME": None,
+        },
+    )
     tallies.cache.clear()
     with app.app_context():
         if POSTGRES:
@@ -91,9 +94,13 @@ def browser(playwright_instance):
 @pytest.fixture
 def phone(browser):
     """A 360×740 touch phone context."""
-    context = browser.new_context(viewport={"width": 360, "height": 740},
-                                  has_touch=True, is_mobile=True,
-                                  device_scale_factor=2, locale="es-ES")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        locale="es-ES",
+    )
     yield context
     context.close()
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from ..ballots import BallotError, cast, current_ballot
-from ..delegate.routes import (
+from ..ballots import cast, current_ballot
+from ..delegates import (
     current_participant,
     joined_by_code,
     may_vote,
-    no_store,
+    round_for,
     session_ended_message,
 )
-from ..errors import fail
+from ..errors import UserError, fail
 from ..extensions import db
-from ..models import Participant, Poll, Round
+from ..models import Participant, Round
 from . import bp
 
 
@@ -35,11 +34,7 @@ def _participant() -> Participant:
 
 def _participant_and_round(round_id: int) -> tuple[Participant, Round]:
     participant = _participant()
-    round_ = db.session.get(
-        Round,
-        round_id,
-        options=[joinedload(Round.poll).selectinload(Poll.options)],
-    )
+    round_ = round_for(round_id)
     if round_ is None or not may_vote(participant, round_.poll):
         fail(400, _("This ballot is for a round you cannot vote in."))
     return participant, round_
@@ -80,14 +75,14 @@ def cast_ballot(round_id: int):
             request.headers.get("Idempotency-Key"),
             by_code=joined_by_code(),
         )
-    except BallotError as error:
+    except UserError as error:
         db.session.rollback()
         fail(error.status, error.message)
     response = jsonify(result.as_dict())
     response.status_code = 201 if result.revision == 1 else 200
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return no_store(response)
+    return response
 
 
 @bp.get("/rounds/<int:round_id>/ballot")
@@ -109,4 +104,4 @@ def get_ballot(round_id: int):
             "ranking": ballot.ranking,
             "updated_at": ballot.updated_at.isoformat() + "Z",
         }
-    return no_store(jsonify(body))
+    return jsonify(body)

@@ -11,16 +11,10 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from .. import adoption
-from ..ballots import MAX_KEY_LENGTH, BallotError
-from ..delegate.routes import (
-    current_participant,
-    may_vote,
-    no_store,
-    session_ended_message,
-)
-from ..errors import fail
+from ..ballots import MAX_KEY_LENGTH
+from ..delegates import current_participant, may_vote, session_ended_message
+from ..errors import UserError, fail
 from ..extensions import db
-from ..models import Proposal
 from . import bp
 
 
@@ -42,7 +36,7 @@ def answer_proposal(proposal_id: int):
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = adoption.proposal(proposal_id)
     if proposal is None:
         fail(404, _("No such proposal."))
     if not may_vote(participant, proposal.poll):
@@ -62,7 +56,7 @@ def answer_proposal(proposal_id: int):
         result = adoption.answer(
             participant, proposal.id, payload["answer"], reason, key or None
         )
-    except BallotError as error:  # AdoptionError, or 422 for a reused key
+    except UserError as error:  # UserError, or 422 for a reused key
         db.session.rollback()
         fail(error.status, error.message)
     response = jsonify(
@@ -70,4 +64,4 @@ def answer_proposal(proposal_id: int):
     )
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return no_store(response)
+    return response

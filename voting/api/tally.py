@@ -8,8 +8,8 @@ shows no tally below three ballots.
 from flask import jsonify
 from flask_babel import get_locale
 
-from ..display.routes import conditional, current_etag, poll_or_404
-from ..display.view import build
+from ..displays import conditional, current_etag, poll_or_404
+from ..presentation import build
 from . import bp
 
 

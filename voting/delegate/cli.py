@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 
+from .. import audit, links
 from ..extensions import db
-from ..models import AuditEntry, Participant
+from ..models import Participant
 from . import bp
-
-
-def personal_url(token: str) -> str:
-    """The full personal link, on the public base URL (badges, mail, QR)."""
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/j/{token}"
 
 
 def find_participant(ref: str) -> Participant:
@@ -47,13 +42,8 @@ def delegate_link(participant: str):
     """
     found = find_participant(participant)
     token = found.issue_token()
-    db.session.add(
-        AuditEntry(
-            actor="cli",
-            action="delegate_link_issued",
-            event_id=found.event_id,
-            details={"participant_id": found.id},
-        )
+    audit.record(
+        audit.CLI, "delegate_link_issued", found.event_id, participant_id=found.id
     )
     db.session.commit()
-    click.echo(personal_url(token))
+    click.echo(links.personal_link(token))

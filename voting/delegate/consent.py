@@ -9,38 +9,20 @@ from __future__ import annotations
 
 import secrets
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import adoption
-from ..ballots import BallotError
-from ..display.view import answer_labels, outcome_label, proposal_items, rule_sentence
-from ..errors import fail
+from ..delegates import delegate_required, lang, may_vote
+from ..errors import UserError, fail
 from ..extensions import db
-from ..models import ConsentAnswer, Participant, Proposal
+from ..models import Participant, Proposal
+from ..presentation import answer_labels, outcome_label, proposal_items, rule_sentence
 from . import bp
-from .routes import delegate_required, lang, may_vote, no_store, second_language
-
-
-def unit_of(participant: Participant, proposal: Proposal) -> str:
-    """Who answers: the delegation (one country, one vote) or the delegate."""
-    if proposal.by_delegation and participant.delegation_id:
-        return f"d{participant.delegation_id}"
-    return f"p{participant.id}"
-
-
-def current_answer(participant: Participant, proposal: Proposal):
-    """The answer that counts for the participant's unit, if any."""
-    return db.session.scalar(
-        sa.select(ConsentAnswer).filter_by(
-            proposal_id=proposal.id, unit=unit_of(participant, proposal)
-        )
-    )
 
 
 def _proposal_for(participant: Participant, proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = adoption.proposal(proposal_id)
     if proposal is None:
         fail(404, _("No such proposal."))
     if not may_vote(participant, proposal.poll):
@@ -58,7 +40,7 @@ def _page(
     status: int = 200,
 ):
     current = lang()
-    mine = current_answer(participant, proposal)
+    mine = adoption.current_answer(participant, proposal)
     if choice is None and mine is not None:
         choice, reason = mine.answer, mine.reason
     page = render_template(
@@ -66,7 +48,7 @@ def _page(
         proposal=proposal,
         poll=proposal.poll,
         items=proposal_items(
-            proposal, current, second_language(proposal.poll.event, current)
+            proposal, current, proposal.poll.event.second_language(current)
         ),
         rule=rule_sentence(proposal),
         outcome=outcome_label(proposal.outcome),
@@ -80,7 +62,7 @@ def _page(
         submission_key=secrets.token_urlsafe(16),
         lang=current,
     )
-    return no_store(current_app.make_response((page, status)))
+    return current_app.make_response((page, status))
 
 
 @bp.route("/vote/consent/<int:proposal_id>", methods=["GET", "POST"])
@@ -95,9 +77,9 @@ def consent(participant: Participant, proposal_id: int):
     key = request.form.get("key") or None
     try:
         if key is not None and len(key) > 80:
-            raise BallotError(_("The submission key is invalid."))
+            raise UserError(_("The submission key is invalid."))
         adoption.answer(participant, proposal.id, choice, reason, key)
-    except BallotError as error:
+    except UserError as error:
         db.session.rollback()
         return _page(
             participant,

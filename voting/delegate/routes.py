@@ -1,19 +1,14 @@
 """Delegate views: join (personal link, event code, QR), language, ballot, receipt.
 
-A delegate is known by the session alone: ``participant_id`` and ``event_id``,
-``link`` (a prefix of the participant's token hash, so that reissuing the
-personal link ends every older session) and ``via`` ("link" or "code":
-delegates who joined with the event code may vote only in open-mode polls).
-Views stay thin; every ballot goes through :func:`voting.ballots.cast`.
+Who the delegate is lives in :mod:`voting.delegates` (the session); views
+stay thin, and every ballot goes through :func:`voting.ballots.cast`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from functools import wraps
 
-import sqlalchemy as sa
 from flask import (
     current_app,
     g,
@@ -23,132 +18,38 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from .. import adoption
 from ..ballots import (
-    BallotError,
     cast,
     current_ballot,
-    eligible,
     find_receipt,
     is_number,
     ranking_from_form,
 )
-from ..errors import fail, render_error
-from ..extensions import db, limiter
-from ..models import (
-    AuditEntry,
-    Delegation,
-    Event,
-    Participant,
-    Poll,
-    Round,
-    RoundStatus,
-    hash_join_code,
-    hash_token,
-    localized,
+from ..delegates import (
+    ballot_poll,
+    by_token,
+    current_participant,
+    delegate_required,
+    event_for_code,
+    join_by_code,
+    joined_by_code,
+    lang,
+    may_vote,
+    round_for,
+    start_session,
+    votable_polls,
+    voting_round,
 )
+from ..errors import UserError, fail, render_error
+from ..extensions import db, limiter
+from ..models import Event, Participant, Poll, Round, localized, normalise_join_code
 from . import bp, cli  # noqa: F401  (cli registers `flask delegate-link`)
 from .forms import LANGUAGE_NAMES, CodeForm, DetailsForm, LanguageForm, ReceiptForm
-
-SESSION_KEYS = ("participant_id", "event_id", "link", "via")
-
-
-# --- identity ---------------------------------------------------------------
-
-
-def link_fingerprint(participant: Participant) -> str:
-    """The part of the token hash kept in the session (changes on reissue)."""
-    return (participant.token_hash or "")[:16]
-
-
-def start_session(participant: Participant, via: str) -> None:
-    """A fresh session for this participant and event only (the language stays)."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    session["participant_id"] = participant.id
-    session["event_id"] = participant.event_id
-    session["link"] = link_fingerprint(participant)
-    session["via"] = via
-    # A phone closes its browser between sessions of the seminar.
-    session.permanent = True
-
-
-def current_participant() -> Participant | None:
-    """The signed-in delegate, or None (and the stale session is forgotten)."""
-    participant_id = session.get("participant_id")
-    if participant_id is None:
-        return None
-    # One query for the participant and the event (its default language).
-    participant = db.session.get(
-        Participant, participant_id, options=[joinedload(Participant.event)]
-    )
-    if (
-        participant is None
-        or participant.event_id != session.get("event_id")
-        or link_fingerprint(participant) != session.get("link")
-    ):
-        for key in SESSION_KEYS:
-            session.pop(key, None)
-        return None
-    g.event = participant.event
-    return participant
-
-
-def session_ended_message() -> str:
-    return _(
-        "Your session has ended. Open your personal link again, or join with "
-        "the event code."
-    )
-
-
-def delegate_required(view):
-    """Pages for a signed-in delegate; others get a translated 401 page."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        participant = current_participant()
-        if participant is None:
-            fail(401, session_ended_message())
-        return view(participant, *args, **kwargs)
-
-    return wrapped
-
-
-def joined_by_code() -> bool:
-    """Joined with the event code (not a personal link): open-mode polls only."""
-    return session.get("via") == "code"
-
-
-def may_vote(participant: Participant, poll: Poll) -> bool:
-    """Eligible for the poll, and code-joined delegates only in open-mode polls."""
-    if not eligible(participant, poll):
-        return False
-    return not joined_by_code() or poll.open_mode
-
-
-def voting_round(poll: Poll) -> Round | None:
-    """The round a delegate sees: the latest one that has been opened."""
-    started = [r for r in poll.rounds if r.status != RoundStatus.DRAFT]
-    return started[-1] if started else None
-
-
-def no_store(response):
-    """Ballots and receipts are personal: never cached, not even by the browser."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def lang() -> str:
-    return str(get_locale())
-
 
 # --- rate limits --------------------------------------------------------------
 
@@ -176,11 +77,7 @@ receipt_limit = limiter.limit(_join_limit, methods=["POST"], deduct_when=_failed
 @join_limit
 def link(token: str):
     """Join with a personal link (or its QR): start a session, ask the language."""
-    participant = None
-    if 16 <= len(token) <= 100:
-        participant = db.session.scalar(
-            sa.select(Participant).filter_by(token_hash=hash_token(token))
-        )
+    participant = by_token(token)
     if participant is None:
         g.lookup_failed = True
         fail(
@@ -191,25 +88,7 @@ def link(token: str):
             ),
         )
     start_session(participant, "link")
-    return no_store(redirect(url_for(".language")))
-
-
-def normalise_code(raw: str) -> str:
-    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-
-
-def event_for_code(raw: str) -> Event | None:
-    """The event of a join code, if it has at least one open-mode poll."""
-    code = normalise_code(raw)
-    if not 4 <= len(code) <= 12:
-        return None
-    # Only a keyed hash of the code is stored: look the event up by it.
-    event = db.session.scalar(
-        sa.select(Event).filter_by(join_code_hash=hash_join_code(code))
-    )
-    if event is None or not any(poll.open_mode for poll in event.polls):
-        return None
-    return event
+    return redirect(url_for(".language"))
 
 
 def wrong_code_message() -> str:
@@ -231,22 +110,18 @@ def _details_form(event: Event, **kwargs) -> DetailsForm:
 
 
 def _code_page(form: CodeForm, error: str | None, status: int):
-    return no_store(
-        current_app.make_response(
-            (render_template("delegate/join.html", form=form, error=error), status)
-        )
+    return current_app.make_response(
+        (render_template("delegate/join.html", form=form, error=error), status)
     )
 
 
 def _details_page(form: DetailsForm, event: Event, status: int = 200):
-    return no_store(
-        current_app.make_response(
-            (
-                render_template(
-                    "delegate/join_details.html", form=form, event=event, lang=lang()
-                ),
-                status,
-            )
+    return current_app.make_response(
+        (
+            render_template(
+                "delegate/join_details.html", form=form, event=event, lang=lang()
+            ),
+            status,
         )
     )
 
@@ -266,7 +141,7 @@ def join():
         if event is None:
             g.lookup_failed = True
             return _code_page(CodeForm(code=raw), wrong_code_message(), 404)
-        return _details_page(_details_form(event, code=normalise_code(raw)), event)
+        return _details_page(_details_form(event, code=normalise_join_code(raw)), event)
 
     if "name" not in request.form:
         form = CodeForm()
@@ -276,8 +151,9 @@ def join():
         if event is None:
             g.lookup_failed = True
             return _code_page(form, wrong_code_message(), 404)
+        code = normalise_join_code(form.code.data)
         return _details_page(
-            _details_form(event, formdata=None, code=normalise_code(form.code.data)),
+            _details_form(event, formdata=None, code=code),
             event,
         )
 
@@ -292,29 +168,12 @@ def join():
     form = _details_form(event)
     if not form.validate_on_submit():
         return _details_page(form, event, 400)
-    delegation = None
-    if "delegation" in form:
-        delegation = db.session.get(Delegation, int(form.delegation.data))
-    participant = Participant(
-        event=event,
-        delegation=delegation,
-        name=form.name.data,
-        language=session.get("lang"),
+    delegation_id = int(form.delegation.data) if "delegation" in form else None
+    participant = join_by_code(
+        event, form.name.data, delegation_id, session.get("lang")
     )
-    # The token is thrown away: it only anchors the session fingerprint.
-    participant.issue_token()
-    db.session.add(participant)
-    db.session.add(
-        AuditEntry(
-            actor="participant",
-            action="participant_joined",
-            event_id=event.id,
-            details={"via": "code"},
-        )
-    )
-    db.session.commit()
     start_session(participant, "code")
-    return no_store(redirect(url_for(".language")))
+    return redirect(url_for(".language"))
 
 
 # --- language -------------------------------------------------------------------
@@ -342,25 +201,10 @@ def language(participant: Participant):
     page = render_template(
         "delegate/language.html", form=form, names=LANGUAGE_NAMES, lang=lang()
     )
-    return no_store(current_app.make_response((page, status)))
+    return current_app.make_response((page, status))
 
 
 # --- polls and ballot ---------------------------------------------------------------
-
-
-def votable_polls(participant: Participant) -> list[tuple[Poll, Round]]:
-    """The participant's polls that have an open or closed round, in order."""
-    polls = db.session.scalars(
-        sa.select(Poll)
-        .filter_by(event_id=participant.event_id)
-        .order_by(Poll.position, Poll.id)
-    ).all()
-    found = []
-    for poll in polls:
-        round_ = voting_round(poll)
-        if round_ is not None and may_vote(participant, poll):
-            found.append((poll, round_))
-    return found
 
 
 @bp.route("/vote")
@@ -384,18 +228,11 @@ def polls(participant: Participant):
         found=found,
         voted=voted,
         checks=checks,
-        answered=adoption_answered(participant, checks),
+        answered=adoption.answered(participant, checks),
         participant=participant,
         lang=lang(),
     )
-    return no_store(current_app.make_response(page))
-
-
-def adoption_answered(participant: Participant, proposals) -> set[int]:
-    """Ids of the open proposals the participant's unit has answered."""
-    from .consent import current_answer
-
-    return {p.id for p in proposals if current_answer(participant, p) is not None}
+    return current_app.make_response(page)
 
 
 def draft_key(participant: Participant, round_: Round) -> str:
@@ -413,16 +250,10 @@ def ranks_of(ranking: list[list[int]] | None) -> dict[int, int]:
     }
 
 
-def second_language(event: Event, current: str) -> str | None:
-    """The event's other language, shown in small type when it is bilingual."""
-    others = [code for code in event.language_list if code != current]
-    return others[0] if len(event.language_list) > 1 and others else None
-
-
 def option_rows(poll: Poll, current: str) -> list[dict]:
     """The options as plain data for the template (no ORM access per field)."""
     fallback = poll.event.default_language
-    second = second_language(poll.event, current)
+    second = poll.event.second_language(current)
     rows = []
     for option in poll.options:
         title = localized(option.title, current, fallback)
@@ -461,24 +292,15 @@ def _ballot_page(
         ranks=ranks,
         error=error,
         lang=current,
-        second=second_language(poll.event, current),
+        second=poll.event.second_language(current),
         submission_key=secrets.token_urlsafe(16),
         draft_key=draft_key(participant, round_),
     )
-    return no_store(current_app.make_response((page, status)))
+    return current_app.make_response((page, status))
 
 
 def _poll_for(participant: Participant, poll_id: int) -> tuple[Poll, Round]:
-    # One query for what the ballot page shows: its rounds, options, workshop.
-    poll = db.session.get(
-        Poll,
-        poll_id,
-        options=[
-            joinedload(Poll.rounds),
-            joinedload(Poll.options),
-            joinedload(Poll.workshop),
-        ],
-    )
+    poll = ballot_poll(poll_id)
     if poll is None or not may_vote(participant, poll):
         fail(404, _("There is no poll here for you. Check the link or the code."))
     round_ = voting_round(poll)
@@ -506,7 +328,7 @@ def ballot(participant: Participant, poll_id: int):
         round_id = -1
     try:
         if round_id != round_.id and round_id not in {r.id for r in poll.rounds}:
-            raise BallotError(_("This ballot is for a round you cannot vote in."))
+            raise UserError(_("This ballot is for a round you cannot vote in."))
         ranking = ranking_from_form(request.form, poll)
         cast(
             participant,
@@ -515,7 +337,7 @@ def ballot(participant: Participant, poll_id: int):
             request.form.get("key") or None,
             by_code=joined_by_code(),
         )
-    except BallotError as error:
+    except UserError as error:
         db.session.rollback()
         return _ballot_page(
             participant,
@@ -541,7 +363,7 @@ def csrf_error(error):
     participant = current_participant()
     if request.endpoint == "delegate.ballot" and participant is not None:
         poll_id = (request.view_args or {}).get("poll_id")
-        poll = db.session.get(Poll, poll_id) if poll_id else None
+        poll = ballot_poll(poll_id) if poll_id else None
         round_ = voting_round(poll) if poll is not None else None
         if round_ is not None and may_vote(participant, poll):
             message = _(
@@ -572,7 +394,7 @@ def ranking_titles(poll: Poll, ranking: list[list[int]], current: str):
 @delegate_required
 def receipt(participant: Participant, round_id: int):
     """“Ballot recorded”: the delegate's own ranking and the receipt code."""
-    round_ = db.session.get(Round, round_id)
+    round_ = round_for(round_id)
     if round_ is None or not may_vote(participant, round_.poll):
         fail(404, _("There is no poll here for you. Check the link or the code."))
     ballot = current_ballot(participant, round_)
@@ -587,7 +409,7 @@ def receipt(participant: Participant, round_id: int):
         tiers=ranking_titles(round_.poll, ballot.ranking, current),
         lang=current,
     )
-    return no_store(current_app.make_response(page))
+    return current_app.make_response(page)
 
 
 # --- receipt check ----------------------------------------------------------------
@@ -616,4 +438,4 @@ def check_receipt():
     elif form.errors:
         status = 400
     page = render_template("delegate/check.html", form=form, ballot=found, lang=lang())
-    return no_store(current_app.make_response((page, status)))
+    return current_app.make_response((page, status))

@@ -23,16 +23,17 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import audit
+from ..errors import UserError
 from ..extensions import db
 from ..models import Account, AuditEntry, Event, Poll, Round
 from . import record, tables, writers
 from .ballots import named_ballots
-from .tables import ExportError, Section
+from .tables import Section
 
 __all__ = [
     "FORMATS",
     "Export",
-    "ExportError",
     "audit_log",
     "catalogue",
     "export_named_ballots",
@@ -84,7 +85,7 @@ def parse_languages(value: str | None, event: Event) -> list[str]:
     codes = value.split("+")
     known = current_app.config["LANGUAGES"]
     if len(codes) > 2 or len(set(codes)) != len(codes) or not set(codes) <= set(known):
-        raise ExportError(
+        raise UserError(
             _(
                 "Unknown language %(value)s: use one of %(known)s, or two joined "
                 "by + (e.g. es+en).",
@@ -101,7 +102,7 @@ def _format(fmt: str) -> str:
     if fmt in PREFLIB:
         return "preflib"
     if fmt not in (*TABLE_FORMATS, *RECORD_FORMATS, "weights"):
-        raise ExportError(
+        raise UserError(
             _(
                 "Unknown format %(fmt)s: use one of %(known)s.",
                 fmt=fmt,
@@ -126,13 +127,13 @@ def _sections_export(
     stem = _stem(sections, scope)
     if fmt in ("preflib", "weights"):
         if len(sections) != 1:
-            raise ExportError(
+            raise UserError(
                 _("A ballot file holds one round: export the rounds one by one."), 400
             )
         ballots = sections[0].ballots
         if fmt == "weights":
             if not ballots.weights_text:
-                raise ExportError(
+                raise UserError(
                     _("Every ballot weighs one here: there is no weights file."), 404
                 )
             return Export(
@@ -240,11 +241,11 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
     """Who ranked what in a round of a named poll (refused for secret polls)."""
     poll = round_.poll
     if poll.secret:
-        raise ExportError(
+        raise UserError(
             _("This poll is secret: no export links a ballot to a person."), 403
         )
     if fmt not in ("csv", "xlsx"):
-        raise ExportError(_("Named ballots are exported as csv or xlsx."), 400)
+        raise UserError(_("Named ballots are exported as csv or xlsx."), 400)
     langs = parse_languages(lang, poll.event)
     table = named_ballots(round_, langs[0])
     stem = f"{poll.event.slug}-poll{poll.id}-round{round_.number}-named-ballots"
@@ -292,9 +293,7 @@ def audit_log(event: Event) -> Export:
 
     def entries() -> Iterator[list]:
         for entry in db.session.scalars(query):
-            who = ""
-            if entry.actor.startswith("account:"):
-                who = accounts.get(int(entry.actor.split(":", 1)[1]), "")
+            who = accounts.get(audit.account_id(entry.actor), "")
             yield [
                 entry.at.replace(microsecond=0).isoformat() + "Z",
                 entry.actor,
@@ -381,14 +380,8 @@ def _audit_summary(event: Event, rounds: list[Round]):
 
 def log_export(export: Export, actor: str) -> None:
     """Append the audit entry of an export (who, what format, which round)."""
-    db.session.add(
-        AuditEntry(
-            actor=actor,
-            action="export",
-            event_id=export.event_id,
-            round_id=export.round_id,
-            details=export.details,
-        )
+    audit.record(
+        actor, "export", export.event_id, round_id=export.round_id, **export.details
     )
     db.session.commit()
 

@@ -18,8 +18,6 @@ import io
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import sqlalchemy as sa
@@ -28,24 +26,7 @@ from ..aggregation import Profile
 from ..aggregation.preflib import format_order, write_preflib
 from ..extensions import db
 from ..models import Ballot, Delegation, Participant, Round
-
-if TYPE_CHECKING:
-    from .tables import Section
-
-
-@dataclass
-class BallotFile:
-    """A PrefLib ballot file and, when ballots are weighted, its weights CSV."""
-
-    name: str
-    data_type: str
-    text: str
-    sha256: str
-    #: option id → alternative number in the file (1..m)
-    numbers: dict[int, int] = field(default_factory=dict)
-    weights_name: str | None = None
-    weights_text: str | None = None
-    weights_sha256: str | None = None
+from .section import BallotFile, Section
 
 
 def _sha256(text: str) -> str:

@@ -4,7 +4,7 @@ Phrased like the "Agreements" section of the 2005 executive report: "The two
 issues of highest priority are … Other issues of high priority are …", then
 turnout, the method and its tie convention, the consensus reading, the
 method-agreement line and the ranking chart. Each column is built from the
-projector's view model (:func:`voting.display.view.build`) inside
+projector's view model (:func:`voting.presentation.build`) inside
 ``force_locale`` of its language, so the record and the screen cannot differ.
 """
 
@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import adoption, charts
-from ..display import view as display_view
-from .tables import ExportError, Section, metadata
+from .. import adoption, charts, presentation
+from ..errors import UserError
+from .tables import Section, metadata
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "record.css"
@@ -161,8 +161,8 @@ def _when(value) -> str:
 
 def _view(section: Section, lang: str):
     if section.round is None:
-        return display_view.build_plenary(section.poll, lang)
-    return display_view.build(section.poll, lang, section.round)
+        return presentation.build_plenary(section.poll, lang)
+    return presentation.build(section.poll, lang, section.round)
 
 
 def _ranking_chart(rows) -> tuple[Markup, list]:
@@ -173,7 +173,7 @@ def _ranking_chart(rows) -> tuple[Markup, list]:
             label=f"{r.position}. {r.title}",
             sublabel=r.subtitle,
             value=r.score or 0,
-            value_text=display_view._format_score(r.score),
+            value_text=presentation.format_score(r.score),
             highlight=r.tier == "highest",
         )
         for r in rows
@@ -313,14 +313,14 @@ def adoption_text(section: Section, lang: str) -> tuple[str, str, list[str]]:
                 "Proposal %(n)d: %(outcome)s (agree %(agree)d, can live with it "
                 "%(aside)d, object %(object)d).",
                 n=proposal.number,
-                outcome=display_view.outcome_label(proposal.outcome),
+                outcome=presentation.outcome_label(proposal.outcome),
                 agree=counts["agree"],
                 aside=counts["stand_aside"],
                 object=counts["object"],
             )
         )
     final = proposals[-1]
-    items = display_view.proposal_items(final, lang)
+    items = presentation.proposal_items(final, lang)
     highest = _joined([i["title"] for i in items if i["tier"] == "highest"])
     high = _joined([i["title"] for i in items if i["tier"] != "highest"])
     summary = adoption.summarize(final)
@@ -357,7 +357,7 @@ def adoption_text(section: Section, lang: str) -> tuple[str, str, list[str]]:
             "The proposed list was not adopted: %(num)d objections were raised.",
             num=summary.counts["object"],
         )
-    return text, display_view.rule_sentence(final), history
+    return text, presentation.rule_sentence(final), history
 
 
 def _details(section: Section) -> list[tuple[str, str]]:
@@ -434,7 +434,7 @@ def _font_paths() -> tuple[Path, Path]:
             current_app.logger.error(
                 "PDF font %s is missing: install Debian's fonts-dejavu-core", path
             )
-            raise ExportError(
+            raise UserError(
                 _(
                     "The PDF fonts are not installed on this server; use the HTML "
                     "record or ask the administrator."

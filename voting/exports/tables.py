@@ -7,68 +7,26 @@ a CSV, a spreadsheet, a JSON file and the record cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import __version__, tallies
+from flask_babel import gettext as _
+
+from .. import __version__, disclosure, tallies
 from ..aggregation import METHODS
+from ..errors import UserError
 from ..models import Poll, Round, RoundStatus
-from .ballots import BallotFile, ballot_file
-
-
-class ExportError(Exception):
-    """An export that cannot be made; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-@dataclass
-class Section:
-    """One result to export: a closed round, or an event's plenary pooling."""
-
-    poll: Poll
-    round: Round | None
-    result: tallies.RoundResult
-    ballots: BallotFile
-    #: ``"1"``, ``"2"`` … for rounds, ``"plenary"`` for the pooled workshops.
-    label: str
-    closed_at: datetime | None
-    sources: list[tuple[Poll, tallies.RoundResult]] = field(default_factory=list)
-
-    @property
-    def event(self):
-        return self.poll.event
-
-    @property
-    def tally(self):
-        return self.result.tally
-
-    @property
-    def languages(self) -> list[str]:
-        return self.event.language_list
-
-    @property
-    def weighting(self) -> str:
-        return "pooled" if self.round is None else self.poll.weighting
-
-    def alternative(self, option_id: int) -> int:
-        """The option's number in the PrefLib ballot file (1..m)."""
-        return self.ballots.numbers[option_id]
+from .ballots import ballot_file
+from .section import Section
 
 
 def round_section(round_: Round) -> Section:
     """The export section of a closed round with ballots."""
-    from flask_babel import gettext as _
-
     if round_.status != RoundStatus.CLOSED:
-        raise ExportError(_("Only a closed round can be exported."), 409)
+        raise UserError(_("Only a closed round can be exported."), 409)
     result = tallies.for_round(round_, with_agreement=True)
     if result.tally is None:
-        raise ExportError(_("This round has no ballots to export."), 409)
+        raise UserError(_("This round has no ballots to export."), 409)
     _check_secrecy(round_.poll, result.turnout.ballots)
     section = Section(
         poll=round_.poll,
@@ -84,30 +42,18 @@ def round_section(round_: Round) -> Section:
 
 def _check_secrecy(poll: Poll, ballots: int) -> None:
     """Refuse what the projector hides: a secret count too small to publish."""
-    from flask_babel import gettext as _
-
-    from ..display.view import MIN_SECRET_BALLOTS
-
-    if poll.secret and ballots < MIN_SECRET_BALLOTS:
-        raise ExportError(
-            _(
-                "A secret ballot with fewer than %(n)d ballots is not exported: "
-                "the file would reveal how those few delegates voted.",
-                n=MIN_SECRET_BALLOTS,
-            ),
-            409,
-        )
+    allowed = disclosure.ballot_file(poll, ballots)
+    if not allowed:
+        raise UserError(allowed.reason, 409)
 
 
 def plenary_section(poll: Poll) -> Section:
     """The export section pooling the workshops' last closed rounds."""
-    from flask_babel import gettext as _
-
     if poll.workshop_id is not None:
-        raise ExportError(_("Only a plenary poll pools the workshops."), 400)
+        raise UserError(_("Only a plenary poll pools the workshops."), 400)
     plenary = tallies.for_plenary(poll)
     if plenary.result.tally is None:
-        raise ExportError(_("No workshop has a closed round with ballots yet."), 409)
+        raise UserError(_("No workshop has a closed round with ballots yet."), 409)
     _check_secrecy(poll, plenary.result.turnout.ballots)
     closed = [
         r.closed_at
@@ -149,15 +95,13 @@ def _pooled_rows(poll: Poll, plenary: tallies.PlenaryResult):
 
 def poll_sections(poll: Poll) -> list[Section]:
     """Every closed round of a poll that has ballots, in round order."""
-    from flask_babel import gettext as _
-
     sections = [
         round_section(r)
         for r in poll.rounds
         if r.status == RoundStatus.CLOSED and tallies.for_round(r).turnout.ballots
     ]
     if not sections:
-        raise ExportError(_("This poll has no closed round with ballots yet."), 409)
+        raise UserError(_("This poll has no closed round with ballots yet."), 409)
     return sections
 
 

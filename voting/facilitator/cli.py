@@ -13,6 +13,7 @@ import click
 from flask_babel import force_locale
 
 from .. import rounds
+from ..errors import UserError
 from ..extensions import db
 from ..models import Poll, Round
 from . import bp, services
@@ -59,7 +60,7 @@ def _transition(round_id: int, transition, verb: str) -> None:
         round_ = transition(round_id, ACTOR)
     except services.ServiceError as error:
         raise click.ClickException(error.message) from error
-    except rounds.RoundError as error:
+    except UserError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     click.echo(f"{_describe(round_)} is {verb}.")

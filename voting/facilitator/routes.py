@@ -25,7 +25,7 @@ from werkzeug.routing import BuildError
 
 from .. import adoption, rounds
 from ..auth import role_required
-from ..display.view import outcome_label, proposal_items, rule_sentence
+from ..errors import UserError
 from ..extensions import db
 from ..models import (
     Account,
@@ -40,6 +40,7 @@ from ..models import (
     Round,
     Workshop,
 )
+from ..presentation import outcome_label, proposal_items, rule_sentence
 from . import bp, forms, services
 from .services import ServiceError
 
@@ -518,7 +519,7 @@ def _round_action(round_id: int, transition, done: str):
     except ServiceError as error:
         flash(error.message, "error")
         return render_poll(poll, error.status)
-    except rounds.RoundError as error:
+    except UserError as error:
         db.session.rollback()
         flash(str(error), "error")
         return render_poll(poll, 409)
@@ -594,7 +595,7 @@ def _adoption_action(poll: Poll, transition, done: str):
         abort(400)
     try:
         transition()
-    except adoption.AdoptionError as error:
+    except UserError as error:
         db.session.rollback()
         flash(error.message, "error")
         return render_poll(poll, error.status)
@@ -650,7 +651,7 @@ def amend_proposal(proposal_id):
         try:
             items, cut = forms.amended_list(request.form, proposal.items)
         except forms.AmendError as error:
-            raise adoption.AdoptionError(str(error)) from None
+            raise UserError(str(error)) from None
         adoption.amend(proposal, items, cut, actor())
 
     return _adoption_action(

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from .. import exports
 from ..auth import role_required
-from ..errors import fail
+from ..errors import UserError
 from ..models import Event, Poll, Round
 from . import bp
 
@@ -37,14 +37,6 @@ def _send(export: exports.Export, inline: bool = False) -> Response:
     response.headers.set("Content-Disposition", disposition, filename=export.filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _run(make):
-    """Call an export function; turn an :class:`ExportError` into a 4xx page."""
-    try:
-        return make()
-    except exports.ExportError as error:
-        fail(error.status, error.message)
 
 
 def _or_404(model, ident: int):
@@ -70,10 +62,8 @@ def index():
 def export_round(round_id: int, fmt: str):
     """One closed round in any format; the record in ``?lang=es`` or ``es+en``."""
     round_ = _or_404(Round, round_id)
-    export = _run(
-        lambda: exports.export_round(
-            round_, fmt, request.args.get("lang"), embed_css=_embed()
-        )
+    export = exports.export_round(
+        round_, fmt, request.args.get("lang"), embed_css=_embed()
     )
     return _send(export, inline=_inline(export))
 
@@ -83,10 +73,8 @@ def export_round(round_id: int, fmt: str):
 def export_poll(poll_id: int, fmt: str):
     """Every closed round of a poll together."""
     poll = _or_404(Poll, poll_id)
-    export = _run(
-        lambda: exports.export_poll(
-            poll, fmt, request.args.get("lang"), embed_css=_embed()
-        )
+    export = exports.export_poll(
+        poll, fmt, request.args.get("lang"), embed_css=_embed()
     )
     return _send(export, inline=_inline(export))
 
@@ -96,10 +84,8 @@ def export_poll(poll_id: int, fmt: str):
 def export_plenary(poll_id: int, fmt: str):
     """The event level: the workshops' last closed rounds pooled for a plenary."""
     poll = _or_404(Poll, poll_id)
-    export = _run(
-        lambda: exports.export_plenary(
-            poll, fmt, request.args.get("lang"), embed_css=_embed()
-        )
+    export = exports.export_plenary(
+        poll, fmt, request.args.get("lang"), embed_css=_embed()
     )
     return _send(export, inline=_inline(export))
 
@@ -109,9 +95,7 @@ def export_plenary(poll_id: int, fmt: str):
 def named_ballots(round_id: int, fmt: str):
     """Who ranked what (named polls only; 403 for a secret poll)."""
     round_ = _or_404(Round, round_id)
-    export = _run(
-        lambda: exports.export_named_ballots(round_, fmt, request.args.get("lang"))
-    )
+    export = exports.export_named_ballots(round_, fmt, request.args.get("lang"))
     return _send(export)
 
 
@@ -172,7 +156,7 @@ def export_command(target: str, fmt: str, lang: str | None, out: Path | None):
         try:
             export = make(row, fmt, lang)
             body = export.read()
-        except exports.ExportError as error:
+        except UserError as error:
             raise click.ClickException(error.message) from None
     exports.log_export(export, "cli")
     if out is not None and str(out) == "-":

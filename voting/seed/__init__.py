@@ -11,10 +11,10 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from .. import audit, links
 from ..extensions import db
 from ..models import (
     Account,
-    AuditEntry,
     Delegation,
     Event,
     Option,
@@ -94,7 +94,7 @@ def load_demo() -> bool:
     plenary.rounds.append(Round(number=1, status=RoundStatus.DRAFT))
     db.session.add(plenary)
     db.session.flush()
-    db.session.add(AuditEntry(actor="cli", action="seed_demo", event_id=event.id))
+    audit.record(audit.CLI, "seed_demo", event.id)
     db.session.commit()
     return True
 
@@ -105,9 +105,6 @@ def demo_access() -> dict:
     Called once, right after the demo is created; nothing here is stored in
     clear (the password and the delegate token are hashed).
     """
-    from flask import current_app
-
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
     event = db.session.scalar(db.select(Event).filter_by(slug="santiago-2005"))
     password = secrets.token_urlsafe(12)
     account = db.session.scalar(db.select(Account).filter_by(email=DEMO_ADMIN))
@@ -119,15 +116,14 @@ def demo_access() -> dict:
         db.select(Participant).filter_by(event_id=event.id).order_by(Participant.id)
     )
     token = participant.issue_token()
-    db.session.add(AuditEntry(actor="cli", action="demo_access", event_id=event.id))
+    audit.record(audit.CLI, "demo_access", event.id)
     db.session.commit()
     return {
         "email": DEMO_ADMIN,
         "password": password,
         "displays": [
-            (poll.title("en"), f"{base}/display/{poll.display_token}")
-            for poll in event.polls
+            (poll.title("en"), links.display_link(poll)) for poll in event.polls
         ],
-        "delegate_link": f"{base}/j/{token}",
+        "delegate_link": links.personal_link(token),
         "join_code": event.join_code,
     }

@@ -1,4 +1,5 @@
-"""What the projector shows for a poll: built once, rendered by the templates.
+"""What the projector shows for a poll or a plenary: built once, rendered by
+the templates.
 
 Also used by the secretariat's record, so that the screen and the record
 cannot differ.
@@ -9,19 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import adoption, charts, tallies
+from .. import adoption, charts, disclosure, tallies
 from ..aggregation import METHODS
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
-from ..models import Delegation, Poll, Proposal, Round, RoundStatus
-
-#: A secret poll's tally is shown only from this many ballots on, so that a
-#: very small room cannot read individual ballots off the result.
-MIN_SECRET_BALLOTS = 3
+from ..models import Delegation, Poll, Round, RoundStatus
+from .consent import ConsentView, build_consent, poll_proposal
 
 #: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
 #: nonparametric statistical techniques", Decision Sciences 28(3), Table 3.
@@ -89,12 +86,6 @@ class PollView:
         if tally is None or tally.params.get("tie_break", "none") == "none":
             return ""
         return tally.params["tie_rule"]
-
-
-def _second_language(poll: Poll, lang: str) -> str | None:
-    languages = poll.event.language_list
-    others = [code for code in languages if code != lang]
-    return others[0] if len(languages) > 1 and others else None
 
 
 def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None):
@@ -170,26 +161,20 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
     """Everything the display shows for ``poll`` (its latest round by default)."""
     round_ = round_ or poll.rounds[-1]
     result = tallies.for_round(round_)
-    second = _second_language(poll, lang)
+    second = poll.event.second_language(lang)
     view = PollView(
         poll=poll,
         round=round_,
         lang=lang,
         second_lang=second,
         result=result,
-        show_results=True,
+        show_results=False,
     )
     view.consent = build_consent(poll_proposal(poll, round_), lang, second)
-    if result.tally is None:
-        view.show_results, view.hidden_reason = False, _("No ballots yet.")
-    elif poll.results_visibility == "hidden" and not view.closed:
-        view.show_results = False
-        view.hidden_reason = _("Results are hidden until the round closes.")
-    elif poll.secret and result.turnout.ballots < MIN_SECRET_BALLOTS:
-        view.show_results = False
-        view.hidden_reason = _(
-            "Results appear once %(n)d ballots are in.", n=MIN_SECRET_BALLOTS
-        )
+    shown = disclosure.results(
+        poll, round_, result.turnout.ballots if result.tally is not None else 0
+    )
+    view.show_results, view.hidden_reason = shown.allowed, shown.reason
     view.charts["turnout"] = charts.progress(
         result.turnout.ballots, result.turnout.participants, _("Turnout")
     )
@@ -216,7 +201,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
                 label=f"{row.position}. {row.title}",
                 sublabel=row.subtitle,
                 value=row.score or 0,
-                value_text=_format_score(row.score),
+                value_text=format_score(row.score),
                 highlight=row.tier == "highest",
             )
             for row in view.rows
@@ -239,7 +224,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
     return view
 
 
-def _format_score(score: float | None) -> str:
+def format_score(score: float | None) -> str:
     if score is None:
         return "–"
     return f"{score:.0f}" if float(score).is_integer() else f"{score:.2f}"
@@ -275,7 +260,10 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     plenary = tallies.for_plenary(poll)
     result = plenary.result
     view = PlenaryView(
-        poll=poll, lang=lang, second_lang=_second_language(poll, lang), plenary=plenary
+        poll=poll,
+        lang=lang,
+        second_lang=poll.event.second_language(lang),
+        plenary=plenary,
     )
     view.consent = build_consent(adoption.latest(poll), lang, view.second_lang)
     key_to_plenary = {o.key: o.id for o in poll.options}
@@ -303,152 +291,3 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     view.agreement_line = agreement_line(result, poll)
     view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
     return view
-
-
-# --- consent check (adoption) ---------------------------------------------------
-
-
-def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
-    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids"}]``.
-
-    A merged item's titles are joined with " + "; the first ``cut`` items are
-    "highest", the rest "high".
-    """
-    by_id = {option.id: option for option in proposal.poll.options}
-    rows = []
-    for number, item in enumerate(proposal.items, start=1):
-        options = [by_id[o] for o in item if o in by_id]
-        title = " + ".join(o.title_in(lang) for o in options)
-        subtitle = " + ".join(o.title_in(second) for o in options) if second else ""
-        rows.append(
-            {
-                "number": number,
-                "title": title,
-                "subtitle": subtitle if subtitle != title else "",
-                "tier": "highest" if number <= proposal.cut else "high",
-                "ids": list(item),
-            }
-        )
-    return rows
-
-
-def rule_sentence(proposal: Proposal) -> str:
-    """The adoption rule in one sentence, in the current language."""
-    if proposal.rule != "qualified":
-        return _("Adopted if nobody objects.")
-    share = format_percent(proposal.threshold)
-    if proposal.by_delegation:
-        return _(
-            "Adopted if at least %(share)s of the delegations that answer agree "
-            "or can live with it.",
-            share=share,
-        )
-    return _(
-        "Adopted if at least %(share)s of the delegates that answer agree or "
-        "can live with it.",
-        share=share,
-    )
-
-
-def outcome_label(outcome: str | None) -> str:
-    """ "Adopted by consensus" / "Adopted with reservations" / "Not adopted"."""
-    if outcome == "consensus":
-        return _("Adopted by consensus")
-    if outcome == "reservations":
-        return _("Adopted with reservations")
-    if outcome == "not_adopted":
-        return _("Not adopted")
-    return ""
-
-
-def answer_labels() -> dict[str, str]:
-    """The three answers, as the delegate reads them."""
-    return {
-        "agree": _("Agree"),
-        "stand_aside": _("I can live with it"),
-        "object": _("I object"),
-    }
-
-
-@dataclass
-class ConsentView:
-    """A proposal as the projector shows it: list, rule, live counts, outcome."""
-
-    proposal: Proposal
-    summary: adoption.Summary
-    items: list[dict[str, Any]]
-    rule: str
-    outcome: str
-    named: bool
-    charts: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def closed(self) -> bool:
-        return self.proposal.status == "closed"
-
-    @property
-    def objecting(self) -> list[str]:
-        """Objecting delegations (named polls), without repeats."""
-        names = [o["delegation"] for o in self.summary.objections if o["delegation"]]
-        return list(dict.fromkeys(names))
-
-
-def build_consent(
-    proposal: Proposal | None, lang: str, second: str | None = None
-) -> ConsentView | None:
-    """The consent-check panel of a proposal (``None`` without one)."""
-    if proposal is None:
-        return None
-    summary = adoption.summarize(proposal)
-    labels = answer_labels()
-    view = ConsentView(
-        proposal=proposal,
-        summary=summary,
-        items=proposal_items(proposal, lang, second),
-        rule=rule_sentence(proposal),
-        outcome=outcome_label(proposal.outcome) if proposal.status == "closed" else "",
-        named=not proposal.poll.secret,
-    )
-    names = [labels[choice] for choice in adoption.ANSWERS]
-    view.charts["answers"] = charts.stacked_bars(
-        [
-            charts.Stack(
-                label=labels[choice],
-                parts=[
-                    summary.counts[c] if c == choice else 0 for c in adoption.ANSWERS
-                ],
-            )
-            for choice in adoption.ANSWERS
-        ],
-        legend=names,
-        title=_("Answers"),
-        show_legend=False,
-    )
-    # By delegation only when the poll is named: in a secret poll a
-    # delegation's bar would tell whose objection is shown.
-    if view.named and summary.by_delegation:
-        view.charts["by_delegation"] = charts.stacked_bars(
-            [
-                charts.Stack(
-                    label=row["delegation"],
-                    parts=[row[choice] for choice in adoption.ANSWERS],
-                )
-                for row in summary.by_delegation
-            ],
-            legend=names,
-            title=_("Answers by delegation"),
-        )
-    return view
-
-
-def poll_proposal(poll: Poll, round_: Round | None) -> Proposal | None:
-    """The proposal the display shows: the latest one of the shown round.
-
-    A plenary poll shows its latest proposal whatever the round.
-    """
-    proposal = adoption.latest(poll)
-    if proposal is None:
-        return None
-    if poll.workshop_id is None or round_ is None:
-        return proposal
-    return proposal if proposal.round_id == round_.id else None

@@ -1,0 +1,86 @@
+"""Projector links and their freshness: which poll a display token opens, and
+the ETag that lets a projector's 2-second poll answer 304 without reading
+ballots.
+
+The ETag is computed from the round's version counter (bumped on every
+ballot and every change of state), the poll's display settings and the
+language: stateless, so it works the same with one process or many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import Response, abort, request
+from flask_babel import get_locale
+
+from .extensions import db
+from .models import Poll, Round, RoundCounter
+
+
+def poll_or_404(token: str) -> Poll:
+    """The poll a display token opens (404 for none, or a poll with no round)."""
+    poll = db.session.scalar(sa.select(Poll).filter_by(display_token=token))
+    if poll is None or not poll.rounds:
+        abort(404)
+    return poll
+
+
+def _digest(state) -> str:
+    return hashlib.sha256(repr((*state, str(get_locale()))).encode()).hexdigest()[:24]
+
+
+def current_etag(token: str) -> str | None:
+    """ETag of what the display would show: poll settings, round, version, language."""
+    row = db.session.execute(
+        sa.select(
+            Round.id,
+            RoundCounter.version,
+            Poll.method,
+            Poll.weighting,
+            Poll.top_k,
+            Poll.results_visibility,
+            Poll.secret,
+        )
+        .join(Poll, Round.poll_id == Poll.id)
+        .join(RoundCounter, RoundCounter.round_id == Round.id)
+        .where(Poll.display_token == token)
+        .order_by(Round.number.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _digest(tuple(row))
+
+
+def plenary_etag(token: str) -> str | None:
+    """ETag of the plenary view: the versions of every round of the event."""
+    plenary = db.session.scalar(
+        sa.select(Poll).filter_by(display_token=token, workshop_id=None)
+    )
+    if plenary is None:
+        return None
+    rows = db.session.execute(
+        sa.select(Round.id, Round.status, RoundCounter.version)
+        .join(Poll, Round.poll_id == Poll.id)
+        .join(RoundCounter, RoundCounter.round_id == Round.id)
+        .where(Poll.event_id == plenary.event_id)
+        .order_by(Round.id)
+    ).all()
+    return _digest((plenary.method, plenary.top_k, tuple(map(tuple, rows))))
+
+
+def conditional(etag: str | None, render) -> Response:
+    """304 for a matching ``If-None-Match``, else ``render(etag)``; 404 without."""
+    if etag is None:
+        abort(404)
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(render(etag))
+    response.set_etag(etag)
+    # Results are never stored by browsers or proxies; display.js sends
+    # If-None-Match itself, so the 304 path works without a cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response

@@ -1,0 +1,38 @@
+"""Public URLs: what a phone in the room opens, printed, QR-encoded or badged.
+
+Every link that leaves the server (personal links, the join QR, projector
+links) is built here from the route itself, against ``PUBLIC_URL`` (the
+address phones reach), never from the request's own host: the CLI and the
+badge PDF have no request, and behind a proxy the request's host is not the
+room's.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint`` under ``PUBLIC_URL``."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def personal_link(token: str) -> str:
+    """A delegate's personal link (the QR on the badge)."""
+    return public_url("delegate.link", token=token)
+
+
+def join_link(join_code: str) -> str:
+    """What the projector's join QR opens: the code form, filled in."""
+    return public_url("delegate.join", code=join_code)
+
+
+def display_link(poll) -> str:
+    """The projector page of a poll."""
+    return public_url("display.poll", token=poll.display_token)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .methods import tally
 from .profile import AggregationError, Profile
+from .tallying import tally
 
 MODES = ("delegate", "delegation", "national")
 

@@ -47,7 +47,9 @@ def schulze(p, ctx):
     prefers y). The relation is a strict partial order (Schulze §4.1); the full
     ranking takes the unbeaten options as the first tier, removes them, and
     repeats, so options the relation leaves unordered share a tier. Unranked
-    options count through ``P`` as the profile's ``unranked`` rule says.
+    options count through ``P`` as the profile's ``unranked`` rule says: under
+    ``"last"`` below every ranked option, under ``"ignore"`` in no pair on
+    that ballot.
 
     Example: the 45-voter example of Schulze's paper ranks E > A > C > B > D.
     """
@@ -104,7 +106,9 @@ def ranked_pairs(p, ctx):
     With a declared tie-break the equal-margin pairs are ordered by it from
     the start (Tideman's tie-breaking ranking): the pair whose winner ranks
     higher first, then the one whose loser ranks lower. Unranked options count
-    through the margins as the profile's ``unranked`` rule says.
+    through the margins as the profile's ``unranked`` rule says: under
+    ``"last"`` below every ranked option, under ``"ignore"`` in no pair on
+    that ballot.
     """
     m, tol = p.m, p.tolerance
     M = p.margins
@@ -250,7 +254,8 @@ def copeland(p, ctx):
     variant); options are ranked by score and options with equal scores share
     a tier. Wins minus losses, as some sources report, is
     ``2 * score - (m - 1)``. Unranked options count through ``P`` as the
-    profile's ``unranked`` rule says; under ``unranked="ignore"`` a pair no
+    profile's ``unranked`` rule says: under ``"last"`` below every ranked
+    option, under ``"ignore"`` in no pair on that ballot, and a pair no
     ballot compares counts as a tie.
     """
     M, tol = p.margins, p.tolerance

@@ -174,7 +174,9 @@ def kemeny(p, ctx):
     seeded random starts) returns one good strict ranking marked
     ``exact: false``. The details give the disagreement (distance) and the
     agreement (Kemeny score, ``sum over x before y of P[x,y]``). Unranked
-    options count through ``P`` as the profile's ``unranked`` rule says.
+    options count through ``P`` as the profile's ``unranked`` rule says: under
+    ``"last"`` below every ranked option, under ``"ignore"`` in no pair on
+    that ballot.
     """
     P, m = p.pairwise, p.m
     notes = []

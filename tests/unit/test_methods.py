@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from voting.aggregation import METHODS, AggregationError, Profile, tally, tally_all
+from voting.aggregation.condorcet import RANKED_PAIRS_STATE_LIMIT
 from voting.aggregation.kemeny import kemeny_exact, kemeny_local, order_cost
-from voting.aggregation.methods import RANKED_PAIRS_STATE_LIMIT
 
 from .reference import kemeny_optimal_orders, ranked_pairs_outcomes, schulze_beats
 from .test_profile import random_ballots
@@ -247,7 +247,7 @@ def test_schulze_matches_textbook(seed):
 
 
 def test_ranked_pairs_search_bound_falls_back_and_says_so(monkeypatch):
-    import voting.aggregation.methods as mod
+    import voting.aggregation.condorcet as mod
 
     # Three cyclic shifts of one order: many pairs share a margin.
     m = 9

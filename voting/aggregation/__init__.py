@@ -23,10 +23,14 @@ Modules:
 
 - :mod:`.profile` — :class:`Profile` (validation, grouping, pairwise matrix)
   and :class:`AggregationError`.
-- :mod:`.methods` — the registry :data:`METHODS` and the methods
-  (``schulze``, ``ranked_pairs``, ``copeland``, ``borda``, ``irv``,
-  ``kemeny``, ``mean_rank``), :func:`tally`, :func:`tally_all`.
-- :mod:`.kemeny` — exact Kemeny by dynamic programming over subsets.
+- :mod:`.registry` — the registry :data:`METHODS`, the :func:`method`
+  decorator, :class:`Method` and the contract of a method function.
+- :mod:`.condorcet` — ``schulze``, ``ranked_pairs``, ``copeland``.
+- :mod:`.scoring` — ``borda``, ``mean_rank`` and the Borda tie-break order.
+- :mod:`.runoff` — ``irv`` (instant-runoff).
+- :mod:`.kemeny` — ``kemeny``: exact Kemeny by dynamic programming over
+  subsets, local search above the exact limit.
+- :mod:`.tallying` — :func:`tally`, :func:`tally_all`, :func:`disagreement`.
 - :mod:`.consensus` — Kendall's W, two-thirds share, spread, method agreement.
 - :mod:`.weighting` — per delegate / per delegation / national ballots,
   per-group breakdowns.
@@ -34,9 +38,11 @@ Modules:
 - :mod:`.report` — :class:`Tally` and its JSON/text renderings.
 """
 
-from .methods import METHODS, Method, disagreement, tally, tally_all
+from . import condorcet, kemeny, runoff, scoring  # noqa: F401  (register the methods)
 from .profile import AggregationError, Profile
+from .registry import METHODS, Method
 from .report import Tally
+from .tallying import disagreement, tally, tally_all
 
 __all__ = [
     "METHODS",

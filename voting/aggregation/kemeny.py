@@ -23,6 +23,9 @@ differs between optimal rankings share a tier, and a unique optimum gives a
 strict ranking. With a declared tie-break one optimal order is built greedily,
 taking at each position the tie-break's preferred option among those that keep
 the prefix optimal.
+
+:func:`kemeny` registers the method (exact up to :data:`EXACT_LIMIT` options,
+the local search above).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from __future__ import annotations
 import random
 
 import numpy as np
+
+from .condorcet import copeland
+from .registry import Outcome, below_counts, layer_relation, method
+from .scoring import borda
 
 EXACT_LIMIT = 20
 
@@ -109,27 +116,6 @@ def kemeny_exact(P, tol, preference=None):
     return tiers, order, best
 
 
-def layer_relation(above):
-    """Tiers from a strict partial order ``above[x, y]`` (x over y).
-
-    Tier 1 holds the options nothing is above; remove them and repeat. Within a
-    tier options keep index order. A cycle (never produced here) would put all
-    remaining options in one tier rather than loop.
-    """
-    m = above.shape[0]
-    remaining = np.ones(m, dtype=bool)
-    tiers = []
-    while remaining.any():
-        beaten = (above[remaining][:, remaining]).any(axis=0)
-        idx = np.flatnonzero(remaining)
-        tier = idx[~beaten]
-        if not len(tier):
-            tier = idx
-        tiers.append([int(i) for i in tier])
-        remaining[tier] = False
-    return tiers
-
-
 def kemeny_local(P, start_orders, seed=0, restarts=8):
     """Local search for large m: best-insertion moves from several starts.
 
@@ -167,3 +153,55 @@ def kemeny_local(P, start_orders, seed=0, restarts=8):
         if c < best_cost:
             best_order, best_cost = order, c
     return best_order, best_cost
+
+
+@method(
+    "kemeny",
+    "Kemeny–Young",
+    "Options whose relative order differs between optimal Kemeny rankings "
+    "share a rank.",
+    "number of options ranked below",
+)
+def kemeny(p, ctx):
+    """Kemeny–Young (J. G. Kemeny, "Mathematics without numbers", Daedalus
+    88, 1959; H. P. Young & A. Levenglick, SIAM J. Appl. Math. 35, 1978): the
+    ranking that minimises the total number (weight) of pairwise
+    disagreements with the ballots, ``sum over x before y of P[y,x]``.
+    Computed exactly up to 20 options by dynamic programming over subsets
+    (see :mod:`voting.aggregation.kemeny`); options whose relative order
+    differs between optimal rankings share a tier. Above 20 options a local
+    search (best-insertion moves from the Copeland and Borda orders and
+    seeded random starts) returns one good strict ranking marked
+    ``exact: false``. The details give the disagreement (distance) and the
+    agreement (Kemeny score, ``sum over x before y of P[x,y]``). Unranked
+    options count through ``P`` as the profile's ``unranked`` rule says: under
+    ``"last"`` below every ranked option, under ``"ignore"`` in no pair on
+    that ballot.
+    """
+    P, m = p.pairwise, p.m
+    notes = []
+    if m <= EXACT_LIMIT:
+        tiers, order, cost = kemeny_exact(P, p.tolerance, ctx.tie_order)
+        exact = True
+        if ctx.tie_order is not None:
+            tiers = [[x] for x in order]
+    else:
+        starts = [
+            [x for t in copeland(p, ctx).tiers for x in t],
+            [x for t in borda(p, ctx).tiers for x in t],
+        ]
+        order, cost = kemeny_local(P, starts, seed=ctx.seed or 0)
+        tiers = [[x] for x in order]
+        exact = False
+        notes.append(
+            f"{m} options exceed the exact limit of {EXACT_LIMIT}: the ranking "
+            "comes from a local search and may not be optimal."
+        )
+    agreement = float(np.triu(P[np.ix_(order, order)], 1).sum())
+    return Outcome(
+        tiers,
+        below_counts(tiers, m),
+        details={"disagreement": cost, "agreement": agreement, "order": order},
+        notes=notes,
+        exact=exact,
+    )

@@ -133,21 +133,59 @@ def read_preflib(text, ext=None, unranked="last"):
 
     Returns :class:`PreflibData`. Raises :class:`PreflibError`.
     """
+    lines = _tokenize(text)
+    m, data_type, names = _metadata(lines, ext)
+    orders = _orders(lines.orders, m, data_type)
+    _check_totals(lines.header, orders)
+    return PreflibData(
+        data_type=data_type,
+        options=list(range(1, m + 1)),
+        names=names,
+        orders=orders,
+        header={k: v for k, (v, _) in lines.header.items()},
+        unranked=unranked,
+    )
+
+
+# -- tokenizer: lines -> header items and order lines ----------------------------
+
+
+@dataclass
+class _Lines:
+    """A PrefLib file cut into lines, before any value is checked.
+
+    ``header`` maps each ``# KEY: value`` to ``(value, line number)`` (the
+    last one wins), ``names`` maps alternative numbers to names, ``orders``
+    lists ``(line number, text)`` for every non-blank line from the first
+    one that does not start with ``#``; ``first`` is the file's first line.
+    """
+
+    header: dict
+    names: dict
+    orders: list
+    first: str = ""
+
+
+def _tokenize(text):
+    """Split PrefLib text (``str`` or UTF-8 ``bytes``) into :class:`_Lines`.
+
+    Raises :class:`PreflibError` only for text that is not UTF-8 or has
+    neither a header nor a preference line.
+    """
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise PreflibError(f"the file is not UTF-8 text ({exc})") from None
     lines = text.splitlines()
-    header, names = {}, {}
-    body_start = None
+    header, names, orders = {}, {}, []
     for n, line in enumerate(lines, 1):
         st = line.strip()
         if not st:
             continue
-        if not st.startswith("#"):
-            body_start = n
-            break
+        if orders or not st.startswith("#"):
+            orders.append((n, st))
+            continue
         mname = _NAME_RE.match(st)
         if mname:
             names[int(mname.group(1))] = mname.group(2).strip()
@@ -155,10 +193,19 @@ def read_preflib(text, ext=None, unranked="last"):
         mkey = _KEY_RE.match(st)
         if mkey:
             header[mkey.group(1).strip()] = (mkey.group(2).strip(), n)
-    if body_start is None and not header:
+    if not orders and not header:
         raise PreflibError("line 1: no PrefLib header found (lines starting '# ')")
+    return _Lines(header, names, orders, lines[0] if lines else "")
+
+
+# -- builders: header -> metadata, order lines -> orders -------------------------
+
+
+def _metadata(lines, ext):
+    """``(m, data_type, names)`` from the header, checked against ``ext``."""
+    header = lines.header
     if "NUMBER ALTERNATIVES" not in header:
-        if lines and lines[0].strip().isdigit():
+        if lines.first.strip().isdigit():
             raise PreflibError(
                 "line 1: this looks like the pre-2022 PrefLib format, which is "
                 "not supported; convert it with preflibtools"
@@ -171,31 +218,34 @@ def read_preflib(text, ext=None, unranked="last"):
             f"got {m_text!r}"
         )
     m = int(m_text)
+    given = (ext or "").lower().lstrip(".")
     dt_text, dt_line = header.get("DATA TYPE", ("", 0))
-    data_type = dt_text.lower() or (ext or "").lower().lstrip(".")
+    data_type = dt_text.lower() or given
     if data_type not in DATA_TYPES:
         where = f"line {dt_line}" if dt_line else "header"
         raise PreflibError(
             f"{where}: DATA TYPE must be one of soc, soi, toc, toi, got {dt_text!r}"
         )
-    if ext and ext.lower().lstrip(".") != data_type:
+    if ext and given != data_type:
         raise PreflibError(
             f"line {dt_line}: DATA TYPE {data_type} does not match the file "
-            f"extension .{ext.lower().lstrip('.')}"
+            f"extension .{given}"
         )
+    names = lines.names
     for a in names:
         if not 1 <= a <= m:
             raise PreflibError(f"header: ALTERNATIVE NAME {a} is outside 1..{m}")
     if len(set(names.values())) != len(names):
         raise PreflibError("header: two alternatives have the same name")
-    names = {a: names.get(a, str(a)) for a in range(1, m + 1)}
+    return m, data_type, {a: names.get(a, str(a)) for a in range(1, m + 1)}
+
+
+def _orders(order_lines, m, data_type):
+    """``[(count, tiers)]`` from the order lines of a file of ``data_type``."""
     ties = data_type in ("toc", "toi")
     complete = data_type in ("soc", "toc")
     orders, first_line = [], {}
-    for n in range(body_start or len(lines) + 1, len(lines) + 1):
-        raw = lines[n - 1].strip()
-        if not raw:
-            continue
+    for n, raw in order_lines:
         where = f"line {n}"
         if raw.startswith("#"):
             raise PreflibError(f"{where}: header line after the preference lines")
@@ -222,6 +272,11 @@ def read_preflib(text, ext=None, unranked="last"):
             )
         first_line[key] = n
         orders.append((int(cnt), tiers))
+    return orders
+
+
+def _check_totals(header, orders):
+    """NUMBER VOTERS and NUMBER UNIQUE ORDERS, when given, must match the lines."""
     for key, count in (
         ("NUMBER VOTERS", sum(c for c, _ in orders)),
         ("NUMBER UNIQUE ORDERS", len(orders)),
@@ -232,14 +287,6 @@ def read_preflib(text, ext=None, unranked="last"):
                 raise PreflibError(
                     f"line {ln}: {key} says {v} but the preference lines give {count}"
                 )
-    return PreflibData(
-        data_type=data_type,
-        options=list(range(1, m + 1)),
-        names=names,
-        orders=orders,
-        header={k: v for k, (v, _) in header.items()},
-        unranked=unranked,
-    )
 
 
 def format_order(tiers):

@@ -63,10 +63,7 @@ class Profile:
             seen = set()
             dup = next(o for o in options if o in seen or seen.add(o))
             raise AggregationError(f"option {dup!r} is listed twice in the options")
-        if unranked not in UNRANKED_MODES:
-            raise AggregationError(
-                f"unranked must be 'last' or 'ignore', not {unranked!r}"
-            )
+        _check_unranked(unranked)
         self.options = options
         self.index = index
         self.unranked = unranked
@@ -82,10 +79,7 @@ class Profile:
         self = cls.__new__(cls)
         self.options = tuple(options)
         self.index = {o: i for i, o in enumerate(self.options)}
-        if unranked not in UNRANKED_MODES:
-            raise AggregationError(
-                f"unranked must be 'last' or 'ignore', not {unranked!r}"
-            )
+        _check_unranked(unranked)
         self.unranked = unranked
         m = len(self.options)
         ranks = np.asarray(ranks, dtype=_rank_dtype(m)).reshape(-1, m)
@@ -127,10 +121,7 @@ class Profile:
         other.__dict__.update(
             {k: v for k, v in self.__dict__.items() if k in _BASE_ATTRS}
         )
-        if unranked not in UNRANKED_MODES:
-            raise AggregationError(
-                f"unranked must be 'last' or 'ignore', not {unranked!r}"
-            )
+        _check_unranked(unranked)
         other.unranked = unranked
         return other
 
@@ -265,6 +256,24 @@ _BASE_ATTRS = (
 )
 
 
+def iter_pairs(items, label, expected):
+    """Yield each item of ``items`` as a pair; name the first that is not one.
+
+    The error reads ``"{label} {i}: expected {expected}"`` (1-based ``i``).
+    """
+    for i, item in enumerate(items):
+        try:
+            a, b = item
+        except (TypeError, ValueError):
+            raise AggregationError(f"{label} {i + 1}: expected {expected}") from None
+        yield a, b
+
+
+def _check_unranked(unranked):
+    if unranked not in UNRANKED_MODES:
+        raise AggregationError(f"unranked must be 'last' or 'ignore', not {unranked!r}")
+
+
 def _rank_dtype(m):
     return np.int16 if m < 32000 else np.int32
 
@@ -306,13 +315,8 @@ def _encode(options, index, ballots):
         rankings = [r for r, _ in ballots]
         raw_weights = [w for _, w in ballots]
     except (TypeError, ValueError):
-        for i, b in enumerate(ballots):
-            try:
-                _, _ = b
-            except (TypeError, ValueError):
-                raise AggregationError(
-                    f"ballot {i + 1}: expected (ranking, weight)"
-                ) from None
+        for _ in iter_pairs(ballots, "ballot", "(ranking, weight)"):
+            pass
         raise AggregationError("ballots must be (ranking, weight) pairs") from None
     n = len(rankings)
     if not n:

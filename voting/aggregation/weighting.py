@@ -17,23 +17,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .methods import tally
-from .profile import AggregationError, Profile
+from .profile import AggregationError, Profile, iter_pairs
+from .tallying import tally
 
 MODES = ("delegate", "delegation", "national")
+_TAG_TYPES = (list, tuple, set, frozenset)
 
 
-def _groups(records):
+def _groups(records, tags=False):
+    """``{group: [ranking, ...]}``; with ``tags`` a list/tuple/set key is a
+    set of groups, the ballot counting in each of them."""
     groups = defaultdict(list)
-    for i, rec in enumerate(records):
-        try:
-            ranking, key = rec
-        except (TypeError, ValueError):
-            raise AggregationError(
-                f"record {i + 1}: expected (ranking, group)"
-            ) from None
-        groups[key].append(ranking)
+    for ranking, key in iter_pairs(records, "record", "(ranking, group)"):
+        keys = key if tags and isinstance(key, _TAG_TYPES) else [key]
+        for k in keys:
+            groups[k].append(ranking)
     return groups
+
+
+def _unit_profile(options, rankings, unranked):
+    """A :class:`Profile` in which each ranking weighs 1."""
+    return Profile(options, [(r, 1.0) for r in rankings], unranked)
 
 
 def weighted_ballots(
@@ -66,7 +70,7 @@ def national_ballots(records, options, method="schulze", unranked="last", **kwar
     """
     ballots = []
     for _key, rankings in _groups(records).items():
-        sub = Profile(options, [(r, 1.0) for r in rankings], unranked)
+        sub = _unit_profile(options, rankings, unranked)
         ballots.append((tally(sub, method, **kwargs).ranking, 1.0))
     return Profile(options, ballots, unranked)
 
@@ -91,22 +95,11 @@ def group_breakdown(
     Groups with fewer than ``min_ballots`` ballots are left out (to keep small
     groups' ballots from being identifiable, raise it).
     """
-    groups = defaultdict(list)
-    for i, rec in enumerate(records):
-        try:
-            ranking, key = rec
-        except (TypeError, ValueError):
-            raise AggregationError(
-                f"record {i + 1}: expected (ranking, group)"
-            ) from None
-        keys = key if isinstance(key, (list, tuple, set, frozenset)) else [key]
-        for k in keys:
-            groups[k].append(ranking)
     out = {}
-    for key, rankings in groups.items():
+    for key, rankings in _groups(records, tags=True).items():
         if len(rankings) < min_ballots:
             continue
-        sub = Profile(options, [(r, 1.0) for r in rankings], unranked)
+        sub = _unit_profile(options, rankings, unranked)
         t = tally(sub, method, **kwargs)
         t.params["group"] = key
         out[key] = t

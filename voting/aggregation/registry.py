@@ -1,0 +1,143 @@
+"""The method registry and the contract every method function follows.
+
+A method function takes a :class:`~voting.aggregation.profile.Profile` and a
+:class:`Context` and returns an :class:`Outcome` (tiers of option indices,
+best first, and one score per option); :func:`~voting.aggregation.tallying.tally`
+attaches ids, parameters, the tie convention and notes. Each method is
+registered with the :func:`method` decorator under the name used everywhere
+(CLI, config, exports). :data:`METHODS` keeps the display order of
+:data:`ORDER` whatever the order in which the family modules
+(:mod:`.condorcet`, :mod:`.scoring`, :mod:`.runoff`, :mod:`.kemeny`) register.
+
+The helpers turn scores or a strict partial order into tiers; equal scores
+(within a tolerance) and options the relation leaves unordered share a tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Display order of the methods (CLI, config, exports, :func:`tally_all`).
+ORDER = ("schulze", "ranked_pairs", "copeland", "borda", "irv", "kemeny", "mean_rank")
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method: machine name, display label, tie convention."""
+
+    name: str
+    label: str
+    tie_convention: str
+    score: str
+    func: object
+    description: str
+
+    def __call__(self, profile, **kwargs):
+        from .tallying import tally
+
+        return tally(profile, self.name, **kwargs)
+
+
+METHODS: dict[str, Method] = {}
+
+
+def _position(name):
+    return (ORDER.index(name), "") if name in ORDER else (len(ORDER), name)
+
+
+def method(name, label, tie_convention, score):
+    """Register a method function under ``name`` (decorator)."""
+
+    def wrap(func):
+        doc = (func.__doc__ or "").strip().split("\n\n")[0]
+        METHODS[name] = Method(
+            name, label, tie_convention, score, func, " ".join(doc.split())
+        )
+        for key in sorted(METHODS, key=_position):  # keep the display order
+            METHODS[key] = METHODS.pop(key)
+        return func
+
+    return wrap
+
+
+@dataclass
+class Outcome:
+    """What a method function returns (indices, before ids are attached)."""
+
+    tiers: list
+    scores: np.ndarray
+    details: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    exact: bool = True
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Per-call options handed to a method function."""
+
+    strength: str = "winning"
+    tie_order: list | None = None  # indices, best first, when a tie-break is declared
+    seed: int | None = None
+
+
+# -- tiers -----------------------------------------------------------------------
+
+
+def tiers_from_scores(scores, tol, higher_is_better=True):
+    """Group options by score: equal scores (within ``tol``) share a tier.
+
+    NaN scores (no data) go to a last tier.
+    """
+    scores = np.asarray(scores, dtype=float)
+    nan = np.isnan(scores)
+    idx = np.flatnonzero(~nan)
+    key = -scores[idx] if higher_is_better else scores[idx]
+    idx = idx[np.argsort(key, kind="stable")]
+    tiers = []
+    for i in idx:
+        if tiers and abs(scores[i] - scores[tiers[-1][-1]]) <= tol:
+            tiers[-1].append(int(i))
+        else:
+            tiers.append([int(i)])
+    if nan.any():
+        tiers.append([int(i) for i in np.flatnonzero(nan)])
+    return [sorted(t) for t in tiers]
+
+
+def layer_relation(above):
+    """Tiers from a strict partial order ``above[x, y]`` (x over y).
+
+    Tier 1 holds the options nothing is above; remove them and repeat. Within a
+    tier options keep index order. A cycle (never produced here) would put all
+    remaining options in one tier rather than loop.
+    """
+    m = above.shape[0]
+    remaining = np.ones(m, dtype=bool)
+    tiers = []
+    while remaining.any():
+        beaten = (above[remaining][:, remaining]).any(axis=0)
+        idx = np.flatnonzero(remaining)
+        tier = idx[~beaten]
+        if not len(tier):
+            tier = idx
+        tiers.append([int(i) for i in tier])
+        remaining[tier] = False
+    return tiers
+
+
+def below_counts(tiers, m):
+    """Score used by relation-based methods: options ranked strictly below."""
+    out = np.zeros(m)
+    placed = 0
+    for tier in tiers:
+        placed += len(tier)
+        out[tier] = m - placed
+    return out
+
+
+def rank_of(order):
+    """``{index: position}`` for an order of indices (best first)."""
+    return {x: i for i, x in enumerate(order)}

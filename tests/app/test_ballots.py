@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from voting import ballots, tallies
+from voting import tallies
 from voting.ballots import (
     BallotRules,
     cast,

@@ -52,6 +52,7 @@ def check_axe(page):
     """Zero serious or critical axe-core violations on the current page."""
     # Evaluated through the DevTools protocol, which the page's strict CSP
     # (no inline script) does not govern, unlike add_script_tag(path=...).
+    assert page.locator("script[src*=axe]").count() == 0  # the app never ships it
     page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]}))

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from . import audit
+from . import audit, tallies
 from .ballots import request_hash, stored_response
 from .errors import UserError
 from .extensions import db
@@ -117,8 +117,6 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
 
 def propose(round_: Round, actor: str) -> Proposal:
     """Propose a closed round's priority list for adoption."""
-    from . import tallies
-
     if round_.status != RoundStatus.CLOSED:
         raise UserError(_("Close the round before proposing its list."), 409)
     result = tallies.for_round(round_)
@@ -130,8 +128,6 @@ def propose(round_: Round, actor: str) -> Proposal:
 
 def propose_plenary(plenary: Poll, actor: str) -> Proposal:
     """Propose the plenary consolidation of the workshops' closed rounds."""
-    from . import tallies
-
     result = tallies.for_plenary(plenary).result
     if result.tally is None:
         raise UserError(
@@ -287,8 +283,6 @@ def outcome_of(rule: str, threshold: float, counts: dict[str, int]) -> str:
 
 def summarize(proposal: Proposal) -> Summary:
     """Live or final counts of a proposal's answers."""
-    from . import tallies
-
     counts = {choice: 0 for choice in ANSWERS}
     per_delegation: dict[str, dict[str, Any]] = {}
     objections, standing_aside = [], []

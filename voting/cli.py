@@ -14,6 +14,8 @@ from config import BASE_DIR
 from . import audit
 from .extensions import db
 from .models import Account, Event, Role, hash_join_code
+from .seed import demo_access, load_demo
+from .tally_cli import tally_command
 
 TRANSLATIONS = BASE_DIR / "translations"
 POT = TRANSLATIONS / "messages.pot"
@@ -25,19 +27,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(join_codes)
     app.cli.add_command(translate)
     app.cli.add_command(backup)
-    try:
-        from .tally_cli import tally_command
-    except ImportError:  # the aggregation engine is not there yet
-        pass
-    else:
-        app.cli.add_command(tally_command)
+    app.cli.add_command(tally_command)
 
 
 @click.command("seed-demo")
 def seed_demo():
     """Load the 2005 Santiago seminar as demo data (a second run changes nothing)."""
-    from .seed import demo_access, load_demo
-
     if not load_demo():
         click.echo("Demo seminar already present.")
         return

@@ -87,6 +87,13 @@ def register_error_handlers(app):
         db.session.rollback()
         return render_error(error.status, error.message)
 
+    @app.errorhandler(sa_exc.DataError)
+    def refused_by_database(error):
+        # Text the database refuses (PostgreSQL: a NUL character): the
+        # input was bad, not the server; nothing is stored.
+        db.session.rollback()
+        return render_error(400)
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         detail = error.description if getattr(error, "show_detail", False) else None

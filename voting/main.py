@@ -1,6 +1,15 @@
 """Public pages: the list of events and the language switcher."""
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .extensions import db
 from .models import Event
@@ -18,8 +27,6 @@ def index():
 @bp.route("/lang", methods=["POST"])
 def set_language():
     """Remember the language the user picked, then go back where they were."""
-    from flask import current_app
-
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)

@@ -34,11 +34,6 @@ class Method:
     func: object
     description: str
 
-    def __call__(self, profile, **kwargs):
-        from .tallying import tally
-
-        return tally(profile, self.name, **kwargs)
-
 
 METHODS: dict[str, Method] = {}
 

@@ -1,7 +1,6 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
 
 from flask import jsonify
-from sqlalchemy import exc as sa_exc
 
 from .. import __version__
 from ..errors import render_error
@@ -346,9 +345,7 @@ def openapi():
 
 
 @bp.errorhandler(RecursionError)
-@bp.errorhandler(sa_exc.DataError)
 def unreadable_input(error):
-    """JSON nested deeper than the parser can follow, or text the database
-    refuses (PostgreSQL: a NUL character): a 400, nothing stored."""
+    """JSON nested deeper than the parser can follow: a 400, nothing stored."""
     db.session.rollback()
     return render_error(400)

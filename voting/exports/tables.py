@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from .. import __version__, disclosure, tallies
 from ..aggregation import METHODS
+from ..aggregation.report import jsonable
 from ..errors import UserError
 from ..models import Poll, Round, RoundStatus
 from .ballots import ballot_file
@@ -303,8 +304,6 @@ SHEETS = {
 
 def as_json(sections: list[Section]) -> dict[str, Any]:
     """The sections as one JSON document (tally dicts keep database option ids)."""
-    from ..aggregation.report import jsonable
-
     out = []
     for section in sections:
         tally = section.tally

@@ -190,7 +190,7 @@ class PollForm(ConsoleForm):
     submit = SubmitField(_l("Save"))
 
     def settings(self) -> dict:
-        """The poll settings as a dict for :func:`services.update_poll`."""
+        """The poll settings as a dict for :func:`voting.setup.polls.update_poll`."""
         return {
             "method": self.method.data,
             "weighting": self.weighting.data,

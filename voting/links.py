@@ -9,6 +9,7 @@ room's.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -36,3 +37,28 @@ def join_link(join_code: str) -> str:
 def display_link(poll) -> str:
     """The projector page of a poll."""
     return public_url("display.poll", token=poll.display_token)
+
+
+def local_path(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``.
+
+    Where to go after signing in or switching language comes from the
+    request. Browsers drop tabs and newlines from a URL and read ``\\`` as
+    ``/``, so ``/<tab>/host`` is ``//host``, another site: a target with
+    either, any other control character or a space, one that does not start
+    with a single ``/``, or one with a scheme or host falls back.
+    """
+    target = target or ""
+    parts = urlsplit(target)
+    if (
+        _UNSAFE.search(target)
+        or not target.startswith("/")
+        or target.startswith("//")
+        or parts.scheme
+        or parts.netloc
+    ):
+        return fallback
+    return target
+
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")

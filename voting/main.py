@@ -11,8 +11,8 @@ from flask import (
     url_for,
 )
 
-from .extensions import db
-from .models import Event
+from . import links
+from .setup import events as event_setup
 
 bp = Blueprint("main", __name__)
 
@@ -20,8 +20,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 def index():
     """List the events."""
-    events = db.session.scalars(db.select(Event).order_by(Event.starts_on.desc())).all()
-    return render_template("main/index.html", events=events)
+    return render_template("main/index.html", events=event_setup.newest_first())
 
 
 @bp.route("/lang", methods=["POST"])
@@ -31,7 +30,4 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
-    next_url = request.form.get("next", "")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = url_for("main.index")
-    return redirect(next_url)
+    return redirect(links.local_path(request.form.get("next"), url_for("main.index")))

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from tests import factories
 from voting.extensions import db
-from voting.facilitator.services import _mallows
 from voting.models import AuditEntry, Ballot, Delegation, Poll, RoundStatus
+from voting.simulation import _mallows
 
 
 def ballots_of(round_):

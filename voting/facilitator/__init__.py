@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("facilitator", __name__, cli_group=None)
 
-from . import cli, routes  # noqa: E402,F401
+from . import cli, views  # noqa: E402,F401

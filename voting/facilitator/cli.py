@@ -12,11 +12,12 @@ import functools
 import click
 from flask_babel import force_locale
 
-from .. import rounds
+from .. import links, rounds, simulation
 from ..errors import UserError
 from ..extensions import db
 from ..models import Poll, Round
-from . import bp, services
+from ..setup.polls import run_round_transition
+from . import bp
 
 ACTOR = "cli"
 
@@ -55,14 +56,10 @@ def round_group():
 def _transition(round_id: int, transition, verb: str) -> None:
     round_ = _round(round_id)
     try:
-        if transition is rounds.open_round:
-            services.check_ready(round_)
-        round_ = transition(round_id, ACTOR)
-    except services.ServiceError as error:
-        raise click.ClickException(error.message) from error
+        round_ = run_round_transition(round_, transition, ACTOR)
     except UserError as error:
         db.session.rollback()
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(error.message) from error
     click.echo(f"{_describe(round_)} is {verb}.")
 
 
@@ -95,12 +92,10 @@ def next_command(round_id: int):
 @in_english
 def display_link(poll_id: int):
     """Print the projector URL of a poll."""
-    from .routes import display_url
-
     poll = db.session.get(Poll, poll_id)
     if poll is None:
         raise click.ClickException(f"No poll with id {poll_id}.")
-    click.echo(display_url(poll, external=True))
+    click.echo(links.display_link(poll))
 
 
 @bp.cli.command("simulate-votes")
@@ -124,8 +119,8 @@ def simulate_votes(round_id: int, n: int, seed: int | None, force: bool):
     """Cast plausible, correlated random ballots in an open round (rehearsals)."""
     round_ = _round(round_id)
     try:
-        result = services.simulate_votes(round_, n, ACTOR, seed=seed, force=force)
-    except services.ServiceError as error:
+        result = simulation.simulate_votes(round_, n, ACTOR, seed=seed, force=force)
+    except UserError as error:
         raise click.ClickException(error.message) from error
     click.echo(
         f"Cast {result.cast} simulated ballots in {_describe(round_)} "

@@ -3,6 +3,7 @@ templates show only the event's languages (see :func:`texts`)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
@@ -190,7 +191,7 @@ class PollForm(ConsoleForm):
     submit = SubmitField(_l("Save"))
 
     def settings(self) -> dict:
-        """The poll settings as a dict for :func:`services.update_poll`."""
+        """The poll settings as a dict for :func:`voting.setup.polls.update_poll`."""
         return {
             "method": self.method.data,
             "weighting": self.weighting.data,
@@ -298,8 +299,6 @@ def amended_list(formdata, items: list[list[int]]) -> tuple[list[list[int]], int
     just above it in the new order); ``cut`` counts the items after merging.
     Raises :class:`AmendError` with a message for the facilitator.
     """
-    from flask_babel import gettext as _
-
     n = len(items)
     positions = []
     for i in range(n):

@@ -21,9 +21,9 @@ from flask_babel import force_locale
 from flask_login import current_user
 
 from .. import exports
-from ..auth import role_required
 from ..errors import UserError
 from ..models import Event, Poll, Round
+from ..permissions import role_required
 from . import bp
 
 

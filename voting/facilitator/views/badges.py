@@ -1,0 +1,51 @@
+"""The badge sheet: new personal links for the selected participants."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ...errors import UserError
+from ...models import Event
+from ...permissions import role_required
+from ...setup import badges as badge_setup
+from .. import bp, forms
+from .common import FACILITATOR, actor, lang, load
+
+
+@bp.post("/events/<int:event_id>/badges")
+@role_required(FACILITATOR)
+def badges(event_id):
+    """Issue new personal links to the selected participants; print their badges."""
+    event = load(Event, event_id)
+    form = forms.BadgeForm()
+    form.participants.choices = forms.choices(
+        [(p.id, p.name) for p in event.participants]
+    )
+    if not form.validate_on_submit():
+        flash(_("Select at least one participant."), "error")
+        return redirect(url_for(".participants", event_id=event.id)), 303
+    try:
+        sheet = badge_setup.issue_badges(event, form.participants.data, actor())
+    except UserError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".participants", event_id=event.id)), 303
+    note = _(
+        "Issued now: these personal links replace any printed before for "
+        "these participants."
+    )
+    if form.format.data == "pdf":
+        pdf = badge_setup.badges_pdf(sheet, event.title(lang()), note)
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="badges-{event.slug}.pdf"'
+        )
+    else:
+        response = Response(
+            render_template(
+                "facilitator/badges.html", event=event, badges=sheet, note=note
+            )
+        )
+    # The sheet holds live personal links: never keep it in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,119 @@
+"""A poll's options: one at a time, moved, removed, or pasted as lists."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from ...models import Option, Poll
+from ...permissions import role_required
+from ...setup import polls as poll_setup
+from .. import bp, forms
+from .common import FACILITATOR, actor, form_page, load, post_action, require_action
+from .polls import render_poll
+
+PASTE_INTRO = _l(
+    "Line 1 of each list is option 1, line 2 is option 2, and so on. A language "
+    "left empty can be filled in later; missing translations are flagged."
+)
+
+
+@bp.route("/polls/<int:poll_id>/options/new", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def add_option(poll_id):
+    """Add one option with its title and description per language."""
+    poll = load(Poll, poll_id)
+    form = forms.OptionForm()
+    return form_page(
+        form,
+        _("New option"),
+        poll.event,
+        lambda: poll_setup.add_option(
+            poll,
+            forms.texts(form, "title"),
+            forms.texts(form, "description"),
+            actor(),
+            key=form.key.data or "",
+        ),
+        _("Option added."),
+        url_for(".poll", poll_id=poll.id),
+        poll=poll,
+    )
+
+
+@bp.route("/options/<int:option_id>/edit", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def edit_option(option_id):
+    """Change an option's title and description in each language."""
+    option = load(Option, option_id)
+    poll = option.poll
+    form = forms.OptionForm()
+    del form.key
+    if request.method == "GET":
+        forms.fill_texts(form, "title", option.title)
+        forms.fill_texts(form, "description", option.description)
+    return form_page(
+        form,
+        _("Edit option"),
+        poll.event,
+        lambda: poll_setup.update_option(
+            option,
+            forms.texts(form, "title"),
+            forms.texts(form, "description"),
+            actor(),
+        ),
+        _("Option saved."),
+        url_for(".poll", poll_id=poll.id),
+        poll=poll,
+    )
+
+
+@bp.post("/options/<int:option_id>/delete")
+@role_required(FACILITATOR)
+def delete_option(option_id):
+    """Remove an option from a poll that has not started."""
+    option = load(Option, option_id)
+    poll = option.poll
+    return post_action(
+        lambda: poll_setup.delete_option(option, actor()),
+        _("Option removed."),
+        url_for(".poll", poll_id=poll.id),
+        lambda status: render_poll(poll, status),
+    )
+
+
+@bp.post("/options/<int:option_id>/move")
+@role_required(FACILITATOR)
+def move_option(option_id):
+    """Move an option one place up or down."""
+    option = load(Option, option_id)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if step is None:
+        abort(400)
+    require_action()
+    poll_setup.move_option(option, step, actor())
+    return redirect(url_for(".poll", poll_id=option.poll_id))
+
+
+@bp.route("/polls/<int:poll_id>/options/paste", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def bulk_options(poll_id):
+    """Paste options one per line, a list per language."""
+    poll = load(Poll, poll_id)
+    form = forms.BulkOptionsForm()
+    return form_page(
+        form,
+        _("Paste options"),
+        poll.event,
+        lambda: poll_setup.bulk_options(
+            poll, forms.texts(form, "lines"), form.mode.data, actor()
+        ),
+        lambda options: ngettext(
+            "%(num)d option saved.", "%(num)d options saved.", len(options)
+        ),
+        url_for(".poll", poll_id=poll.id),
+        poll=poll,
+        intro=PASTE_INTRO,
+    )

@@ -1,0 +1,246 @@
+"""Delegations and participants of an event, and the CSV import."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ...errors import UserError
+from ...models import Delegation, Event, Participant, Workshop
+from ...permissions import role_required
+from ...setup import imports as import_setup
+from ...setup import people as people_setup
+from .. import bp, forms
+from .common import (
+    FACILITATOR,
+    actor,
+    form_page,
+    lang,
+    language_name,
+    load,
+    post_action,
+)
+
+# --- delegations -----------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/delegations", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def delegations(event_id):
+    """The event's delegations, and a form to add one."""
+    event = load(Event, event_id)
+    form = forms.DelegationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            people_setup.create_delegation(
+                event, form.code.data or "", form.name.data, actor()
+            )
+        except UserError as error:
+            flash(error.message, "error")
+            status = error.status
+        else:
+            flash(_("Delegation added."), "info")
+            return redirect(url_for(".delegations", event_id=event.id))
+    elif form.errors:
+        status = 400
+    return render_delegations(event, form, status)
+
+
+def render_delegations(event: Event, form, status: int = 200):
+    """The delegations page with its add form."""
+    return (
+        render_template(
+            "facilitator/delegations.html",
+            event=event,
+            form=form,
+            action=forms.ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/delegations/<int:delegation_id>/edit", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def edit_delegation(delegation_id):
+    """Rename a delegation or change its code."""
+    delegation = load(Delegation, delegation_id)
+    form = forms.DelegationForm(obj=delegation)
+    return form_page(
+        form,
+        _("Edit delegation"),
+        delegation.event,
+        lambda: people_setup.update_delegation(
+            delegation, form.code.data or "", form.name.data, actor()
+        ),
+        _("Delegation saved."),
+        url_for(".delegations", event_id=delegation.event_id),
+    )
+
+
+@bp.post("/delegations/<int:delegation_id>/delete")
+@role_required(FACILITATOR)
+def delete_delegation(delegation_id):
+    """Remove a delegation without participants."""
+    delegation = load(Delegation, delegation_id)
+    event = delegation.event
+    return post_action(
+        lambda: people_setup.delete_delegation(delegation, actor()),
+        _("Delegation removed."),
+        url_for(".delegations", event_id=event.id),
+        lambda status: render_delegations(event, forms.DelegationForm(), status),
+    )
+
+
+# --- participants ----------------------------------------------------------
+
+
+def workshop_choices(event: Event):
+    """A participant's workshop: one of the event's, or every poll (0)."""
+    return forms.choices(
+        [(0, _("Every poll of the event"))]
+        + [(w.id, w.title(lang())) for w in event.workshops]
+    )
+
+
+def _participant_form(event: Event, participant: Participant | None = None):
+    form = forms.ParticipantForm(obj=participant)
+    form.delegation.choices = forms.choices(
+        [(0, _("(none)"))] + [(d.id, f"{d.name} ({d.code})") for d in event.delegations]
+    )
+    form.workshop.choices = workshop_choices(event)
+    form.language.choices = forms.choices(
+        [("", _("(chosen on the phone)"))]
+        + [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+    )
+    if participant is not None and request.method == "GET":
+        form.delegation.data = participant.delegation_id or 0
+        form.workshop.data = participant.workshop_id or 0
+        form.language.data = participant.language or ""
+    return form
+
+
+def _participant_data(form) -> dict:
+    return {
+        "name": form.name.data,
+        "delegation": people_setup.find(Delegation, form.delegation.data),
+        "workshop": people_setup.find(Workshop, form.workshop.data),
+        "email": form.email.data,
+        "language": form.language.data,
+    }
+
+
+@bp.route("/events/<int:event_id>/participants")
+@role_required(FACILITATOR)
+def participants(event_id):
+    """The event's participants, with the badge sheet selection."""
+    return render_participants(load(Event, event_id))
+
+
+def render_participants(event: Event, status: int = 200):
+    """The participants page: list, badge selection, actions."""
+    return (
+        render_template(
+            "facilitator/participants.html",
+            event=event,
+            people=people_setup.participants_by_delegation(event),
+            form=forms.BadgeForm(),
+            workshops={w.id: w for w in event.workshops},
+            action=forms.ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/events/<int:event_id>/participants/new", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def create_participant(event_id):
+    """Register one participant."""
+    event = load(Event, event_id)
+    form = _participant_form(event)
+    return form_page(
+        form,
+        _("New participant"),
+        event,
+        lambda: people_setup.create_participant(
+            event, _participant_data(form), actor()
+        ),
+        _("Participant added."),
+        url_for(".participants", event_id=event.id),
+    )
+
+
+@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def edit_participant(participant_id):
+    """Change a participant's details."""
+    participant = load(Participant, participant_id)
+    event = participant.event
+    form = _participant_form(event, participant)
+    return form_page(
+        form,
+        _("Edit participant"),
+        event,
+        lambda: people_setup.update_participant(
+            participant, _participant_data(form), actor()
+        ),
+        _("Participant saved."),
+        url_for(".participants", event_id=event.id),
+    )
+
+
+@bp.post("/participants/<int:participant_id>/delete")
+@role_required(FACILITATOR)
+def delete_participant(participant_id):
+    """Remove a participant who has not voted."""
+    participant = load(Participant, participant_id)
+    event = participant.event
+    return post_action(
+        lambda: people_setup.delete_participant(participant, actor()),
+        _("Participant removed."),
+        url_for(".participants", event_id=event.id),
+        lambda status: render_participants(event, status),
+    )
+
+
+@bp.route("/events/<int:event_id>/participants/import", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def import_participants(event_id):
+    """Import participants from a CSV file: all lines or none."""
+    event = load(Event, event_id)
+    form = forms.ImportForm()
+    form.workshop.choices = workshop_choices(event)
+    errors, status = [], 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            text = (
+                import_setup.decode_csv(upload.read())
+                if upload and upload.filename
+                else form.text.data or ""
+            )
+            workshop = people_setup.find(Workshop, form.workshop.data)
+            report = import_setup.import_participants(event, text, actor(), workshop)
+        except UserError as error:
+            flash(error.message, "error")
+            errors, status = error.errors, error.status
+        else:
+            flash(
+                ngettext(
+                    "%(num)d participant imported (new delegations: %(d)d).",
+                    "%(num)d participants imported (new delegations: %(d)d).",
+                    len(report.participants),
+                    d=len(report.new_delegations),
+                ),
+                "info",
+            )
+            return redirect(url_for(".participants", event_id=event.id))
+    elif form.errors:
+        status = 400
+    return (
+        render_template(
+            "facilitator/import.html", event=event, form=form, errors=errors
+        ),
+        status,
+    )

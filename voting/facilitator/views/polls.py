@@ -1,0 +1,143 @@
+"""Polls: creating and editing them, and the poll page with its consent section."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ... import adoption, links, permissions
+from ...models import Event, Poll, Workshop
+from ...permissions import role_required
+from ...presentation import outcome_label, proposal_items, rule_sentence
+from ...setup import polls as poll_setup
+from .. import bp, forms
+from .common import FACILITATOR, actor, form_page, lang, load
+
+
+def _poll_form(event: Event, poll: Poll | None = None):
+    form = forms.PollForm()
+    form.method.choices = forms.choices(poll_setup.method_choices())
+    if poll is None:
+        choices = [
+            (w.id, w.title(lang()))
+            for w in permissions.visible_workshops(current_user, event)
+        ]
+        form.workshop.choices = forms.choices(
+            [(0, _("Plenary (the whole event)"))] + choices
+        )
+        if request.method == "GET":
+            form.workshop.data = request.args.get("workshop", 0, type=int)
+    else:
+        del form.workshop
+    return form
+
+
+@bp.route("/events/<int:event_id>/polls/new", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def create_poll(event_id):
+    """Create a poll in a workshop (or a plenary poll) with a draft round 1."""
+    event = load(Event, event_id)
+    form = _poll_form(event)
+
+    def save():
+        workshop = load(Workshop, form.workshop.data) if form.workshop.data else None
+        return poll_setup.create_poll(
+            event, workshop, forms.texts(form, "question"), form.settings(), actor()
+        )
+
+    return form_page(
+        form,
+        _("New poll"),
+        event,
+        save,
+        _("Poll created. Now add its options."),
+        lambda poll: url_for(".poll", poll_id=poll.id),
+    )
+
+
+def render_poll(poll: Poll, status: int = 200):
+    """The poll page: settings, options with missing translations, rounds."""
+    return (
+        render_template(
+            "facilitator/poll.html",
+            consent=consent_section(poll),
+            poll=poll,
+            event=poll.event,
+            gaps=poll_setup.translation_gaps(poll),
+            counts=poll_setup.round_counts(poll),
+            eligible=poll_setup.eligible_count(poll),
+            started=poll_setup.has_started(poll),
+            methods=dict(poll_setup.method_choices()),
+            action=forms.ActionForm(),
+            public_display=links.display_link(poll),
+        ),
+        status,
+    )
+
+
+def consent_section(poll: Poll) -> dict:
+    """What the poll page shows of the consent checks: the open one, the
+    latest one (to amend), what can be proposed, and the history."""
+    proposals = adoption.history(poll)
+    current = lang()
+    latest = proposals[-1] if proposals else None
+    closed_rounds = [r for r in poll.rounds if r.status == "closed"]
+    open_ = latest if latest is not None and latest.status == "open" else None
+    return {
+        "latest": latest,
+        "open": open_,
+        "summary": adoption.summarize(open_ or latest) if latest else None,
+        "rows": proposal_items(latest, current) if latest else [],
+        "rule": rule_sentence(latest) if latest else "",
+        "round": closed_rounds[-1] if closed_rounds else None,
+        "plenary": poll.workshop_id is None,
+        "setting": (
+            _(
+                "qualified majority: %(share)s of those who answer agree or can "
+                "live with it",
+                share=format_percent(poll.adoption_threshold),
+            )
+            if poll.adoption_rule == "qualified"
+            else _("consensus: adopted if nobody objects")
+        ),
+        "history": [
+            {
+                "proposal": p,
+                "rows": proposal_items(p, current),
+                "outcome": outcome_label(p.outcome) if p.status == "closed" else "",
+            }
+            for p in reversed(proposals)
+        ],
+    }
+
+
+@bp.route("/polls/<int:poll_id>")
+@role_required(FACILITATOR)
+def poll(poll_id):
+    """A poll: settings, options, rounds and their controls, projector link."""
+    return render_poll(load(Poll, poll_id))
+
+
+@bp.route("/polls/<int:poll_id>/edit", methods=["GET", "POST"])
+@role_required(FACILITATOR)
+def edit_poll(poll_id):
+    """Change a poll's question, method, weighting, tiers and rules."""
+    poll = load(Poll, poll_id)
+    form = _poll_form(poll.event, poll)
+    if request.method == "GET":
+        forms.fill_texts(form, "question", poll.question)
+        for key in poll_setup.POLL_SETTINGS:
+            form[key].data = getattr(poll, key)
+        form.adoption_threshold.data = round(poll.adoption_threshold, 4)
+    return form_page(
+        form,
+        _("Poll settings"),
+        poll.event,
+        lambda: poll_setup.update_poll(
+            poll, forms.texts(form, "question"), form.settings(), actor()
+        ),
+        _("Poll saved."),
+        url_for(".poll", poll_id=poll.id),
+    )

@@ -1,0 +1,388 @@
+"""Polls, their settings and options, and what the poll page counts."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import audit, rounds
+from ..aggregation import METHODS
+from ..extensions import db
+from ..models import (
+    Ballot,
+    Event,
+    Option,
+    Poll,
+    Round,
+    RoundStatus,
+    Weighting,
+    Workshop,
+)
+from ..tallies import eligible_participants
+from . import refuse
+from .events import clean_texts, missing_languages, slugify, unique_slug
+
+#: Settings of a poll that change how ballots are filled in; frozen while open.
+BALLOT_RULES = ("allow_ties", "allow_unranked")
+POLL_SETTINGS = (
+    "method",
+    "weighting",
+    "top_k",
+    "allow_ties",
+    "allow_unranked",
+    "results_visibility",
+    "secret",
+    "open_mode",
+    "adoption_rule",
+    "adoption_threshold",
+)
+ADOPTION_RULES = ("consensus", "qualified")
+MAX_OPTIONS = 20
+
+
+def method_choices() -> list[tuple[str, str]]:
+    """``(name, label)`` of the aggregation methods, Schulze first."""
+    names = sorted(METHODS, key=lambda n: (n != "schulze", list(METHODS).index(n)))
+    return [(name, METHODS[name].label) for name in names]
+
+
+def translation_gaps(poll: Poll) -> dict[int, list[str]]:
+    """``{option id: [languages missing a title]}`` for options with gaps."""
+    gaps = {}
+    for option in poll.options:
+        missing = missing_languages(option.title, poll.event)
+        if missing:
+            gaps[option.id] = missing
+    return gaps
+
+
+def _check_settings(settings: dict) -> dict:
+    methods = {name for name, _label in method_choices()}
+    if settings["method"] not in methods:
+        refuse(_("Unknown aggregation method."))
+    if settings["weighting"] not in {w.value for w in Weighting}:
+        refuse(_("Unknown weighting."))
+    if settings["results_visibility"] not in ("live", "hidden"):
+        refuse(_("Unknown results visibility."))
+    if not 1 <= int(settings["top_k"]) <= MAX_OPTIONS:
+        refuse(
+            _(
+                "The highest-priority tier holds between 1 and %(n)d options.",
+                n=MAX_OPTIONS,
+            )
+        )
+    values = {key: settings.get(key) for key in POLL_SETTINGS}
+    if values["adoption_rule"] not in ADOPTION_RULES:
+        refuse(_("Unknown adoption rule."))
+    values["adoption_threshold"] = adoption_threshold(values["adoption_threshold"])
+    return values
+
+
+def adoption_threshold(value) -> float:
+    """A qualified majority between one half and all (0.5–1).
+
+    A rounded simple fraction is read as that fraction (0.6667 → 2/3), so that
+    two of three answering units still reach "two thirds".
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not 0.5 <= number <= 1:
+        refuse(_("The qualified majority must be between 0.5 and 1."))
+    fraction = Fraction(number).limit_denominator(12)
+    if abs(float(fraction) - number) < 1e-3:
+        number = float(fraction)
+    return number
+
+
+def create_poll(
+    event: Event,
+    workshop: Workshop | None,
+    question: dict,
+    settings: dict,
+    actor: str,
+) -> Poll:
+    """Create a poll (in a workshop, or a plenary poll) with a draft round 1."""
+    if workshop is not None and workshop.event_id != event.id:
+        refuse(_("That workshop belongs to another event."))
+    question = clean_texts(question, event.language_list)
+    if event.default_language not in question:
+        refuse(_("The question in the event's first language is required."))
+    values = _check_settings(settings)
+    position = max((p.position for p in event.polls), default=-1) + 1
+    poll = Poll(
+        event=event, workshop=workshop, question=question, position=position, **values
+    )
+    poll.rounds.append(Round(number=1, status=RoundStatus.DRAFT))
+    db.session.add(poll)
+    db.session.flush()
+    audit.record(
+        actor,
+        "poll_created",
+        event.id,
+        poll_id=poll.id,
+        workshop_id=workshop.id if workshop else None,
+    )
+    db.session.commit()
+    return poll
+
+
+def has_started(poll: Poll) -> bool:
+    """Whether any round of the poll was ever opened."""
+    return any(r.status != RoundStatus.DRAFT for r in poll.rounds)
+
+
+def is_running(poll: Poll) -> bool:
+    """Whether a round of the poll is open now."""
+    return any(r.status == RoundStatus.OPEN for r in poll.rounds)
+
+
+def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
+    """Change a poll's question and settings (ballot rules frozen while open)."""
+    event = poll.event
+    question = clean_texts(question, event.language_list)
+    if event.default_language not in question:
+        refuse(_("The question in the event's first language is required."))
+    values = _check_settings(settings)
+    changed = [key for key, value in values.items() if getattr(poll, key) != value]
+    if poll.secret and not values["secret"] and has_started(poll):
+        # Ballots were cast under the promise of secrecy: keep it.
+        refuse(_("A secret poll stays secret once voting has started."), 409)
+    if is_running(poll) and any(key in BALLOT_RULES for key in changed):
+        refuse(
+            _(
+                "Equal ranks and unranked options cannot change while a round is "
+                "open. Close the round first."
+            ),
+            409,
+        )
+    if poll.options and values["top_k"] > len(poll.options):
+        refuse(
+            _("The highest-priority tier cannot hold more options than the poll has.")
+        )
+    for key, value in values.items():
+        setattr(poll, key, value)
+    poll.question = question
+    audit.record(actor, "poll_updated", event.id, poll_id=poll.id, changed=changed)
+    db.session.commit()
+    return poll
+
+
+def check_ready(round_: Round) -> None:
+    """Refuse to open a round of a poll with fewer than two options."""
+    if round_.status == RoundStatus.DRAFT and len(round_.poll.options) < 2:
+        refuse(_("Add at least two options before opening the round."), 409)
+
+
+def _check_options_editable(poll: Poll) -> None:
+    if has_started(poll):
+        refuse(
+            _(
+                "Options can be added or removed only before the first round "
+                "opens: ballots refer to them."
+            ),
+            409,
+        )
+
+
+def add_option(
+    poll: Poll, title: dict, description: dict, actor: str, key: str = ""
+) -> Option:
+    """Add one option to a poll that has not started."""
+    _check_options_editable(poll)
+    event = poll.event
+    title = clean_texts(title, event.language_list)
+    if not title:
+        refuse(_("An option needs a title."))
+    if len(poll.options) >= MAX_OPTIONS:
+        refuse(_("A poll has at most %(n)d options.", n=MAX_OPTIONS))
+    taken = {o.key for o in poll.options}
+    key = (
+        slugify(key, 60)
+        if key.strip()
+        else unique_slug(
+            slugify(title.get(event.default_language) or next(iter(title.values()))),
+            taken,
+            60,
+        )
+    )
+    if key in taken:
+        refuse(_("Another option of this poll uses the key %(key)s.", key=key))
+    option = Option(
+        poll=poll,
+        key=key,
+        title=title,
+        description=clean_texts(description, event.language_list),
+        position=max((o.position for o in poll.options), default=-1) + 1,
+    )
+    db.session.add(option)
+    db.session.flush()
+    audit.record(
+        actor, "option_added", event.id, poll_id=poll.id, option_id=option.id, key=key
+    )
+    db.session.commit()
+    return option
+
+
+def update_option(option: Option, title: dict, description: dict, actor: str) -> Option:
+    """Change an option's texts (allowed at any time: ballots hold ids)."""
+    event = option.poll.event
+    title = clean_texts(title, event.language_list)
+    if not title:
+        refuse(_("An option needs a title."))
+    option.title = title
+    option.description = clean_texts(description, event.language_list)
+    audit.record(
+        actor, "option_updated", event.id, poll_id=option.poll_id, option_id=option.id
+    )
+    db.session.commit()
+    return option
+
+
+def delete_option(option: Option, actor: str) -> None:
+    """Remove an option from a poll that has not started."""
+    poll = option.poll
+    _check_options_editable(poll)
+    audit.record(
+        actor,
+        "option_deleted",
+        poll.event_id,
+        poll_id=poll.id,
+        option_id=option.id,
+        key=option.key,
+    )
+    poll.options.remove(option)
+    db.session.commit()
+
+
+def move_option(option: Option, step: int, actor: str) -> None:
+    """Move an option one place up (-1) or down (+1) in the poll's order."""
+    options = list(option.poll.options)
+    index = options.index(option)
+    target = index + step
+    if not 0 <= target < len(options):
+        return
+    options[index], options[target] = options[target], options[index]
+    for position, each in enumerate(options):
+        each.position = position
+    audit.record(
+        actor,
+        "option_moved",
+        option.poll.event_id,
+        poll_id=option.poll_id,
+        option_id=option.id,
+        position=target,
+    )
+    db.session.commit()
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def bulk_options(
+    poll: Poll, pasted: dict[str, str], mode: str, actor: str
+) -> list[Option]:
+    """Paste options one per line per language: line n of each list is option n.
+
+    ``mode`` "append" adds new options (before the first round only);
+    "translate" fills the titles of the existing options, in their order.
+    """
+    event = poll.event
+    lists = {lang: _lines(pasted.get(lang)) for lang in event.language_list}
+    lists = {lang: lines for lang, lines in lists.items() if lines}
+    if not lists:
+        refuse(_("Paste at least one line."))
+    counts = {len(lines) for lines in lists.values()}
+    if len(counts) > 1:
+        detail = ", ".join(f"{lang}: {len(lines)}" for lang, lines in lists.items())
+        refuse(
+            _(
+                "Every language needs the same number of lines (%(detail)s).",
+                detail=detail,
+            )
+        )
+    count = counts.pop()
+    for lines in lists.values():
+        if any(len(line) > 300 for line in lines):
+            refuse(_("A line is longer than 300 characters."))
+    if mode == "translate":
+        if count != len(poll.options):
+            refuse(
+                ngettext(
+                    "The poll has %(num)d option but %(m)d lines were pasted.",
+                    "The poll has %(num)d options but %(m)d lines were pasted.",
+                    len(poll.options),
+                    m=count,
+                )
+            )
+        for i, option in enumerate(poll.options):
+            option.title = {**option.title, **{code: v[i] for code, v in lists.items()}}
+        audit.record(
+            actor,
+            "options_translated",
+            event.id,
+            poll_id=poll.id,
+            languages=sorted(lists),
+        )
+        db.session.commit()
+        return list(poll.options)
+    if mode != "append":
+        refuse(_("Unknown paste mode."))
+    _check_options_editable(poll)
+    if len(poll.options) + count > MAX_OPTIONS:
+        refuse(_("A poll has at most %(n)d options.", n=MAX_OPTIONS))
+    taken = {o.key for o in poll.options}
+    position = max((o.position for o in poll.options), default=-1) + 1
+    created = []
+    for i in range(count):
+        title = {lang: lines[i] for lang, lines in lists.items()}
+        first = title.get(event.default_language) or next(iter(title.values()))
+        key = unique_slug(slugify(first), taken, 60)
+        taken.add(key)
+        option = Option(
+            poll=poll, key=key, title=title, description={}, position=position + i
+        )
+        db.session.add(option)
+        created.append(option)
+    db.session.flush()
+    audit.record(
+        actor,
+        "options_pasted",
+        event.id,
+        poll_id=poll.id,
+        option_ids=[o.id for o in created],
+    )
+    db.session.commit()
+    return created
+
+
+def run_round_transition(round_: Round, transition, actor: str) -> Round:
+    """Apply a :mod:`voting.rounds` transition; a round opens only when ready.
+
+    Raises :class:`UserError` (see :func:`check_ready` and the transition).
+    """
+    if transition is rounds.open_round:
+        check_ready(round_)
+    return transition(round_.id, actor)
+
+
+def round_counts(poll: Poll) -> dict[int, int]:
+    """Ballots cast in each round of the poll."""
+    rows = db.session.execute(
+        sa.select(Ballot.round_id, sa.func.count(Ballot.id))
+        .where(Ballot.round_id.in_([r.id for r in poll.rounds]))
+        .group_by(Ballot.round_id)
+    )
+    return dict(rows.all())
+
+
+def eligible_count(poll: Poll) -> int:
+    """How many participants may vote in the poll."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(eligible_participants(poll).subquery())
+    )

@@ -9,7 +9,10 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"
-LANGUAGES = ("es", "en", "pt", "fr")
+#: The interface languages (each catalogue in translations/), named in their
+#: own language: names of languages are never translated.
+LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português", "fr": "Français"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 
 
 def database_url(default: str) -> str:
@@ -35,6 +38,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LANGUAGE", "es")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = LANGUAGES
+    LANGUAGE_NAMES = LANGUAGE_NAMES
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed code joins and link lookups allowed per IP (valid joins never count).

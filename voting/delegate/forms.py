@@ -6,13 +6,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
-#: Language names are shown in their own language, never translated.
-LANGUAGE_NAMES = {
-    "es": "Español",
-    "en": "English",
-    "pt": "Português",
-    "fr": "Français",
-}
+from config import LANGUAGE_NAMES
 
 
 def _strip(value):

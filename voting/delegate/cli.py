@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from .. import audit, links
 from ..extensions import db
 from ..models import Participant
+from ..setup import people
 from . import bp
 
 
@@ -15,13 +15,11 @@ def find_participant(ref: str) -> Participant:
     """A participant by id or e-mail address; a clear error otherwise."""
     ref = ref.strip()
     if ref.isdigit():
-        participant = db.session.get(Participant, int(ref))
+        participant = people.find(Participant, int(ref))
         if participant is None:
             raise click.ClickException(f"No participant has id {ref}.")
         return participant
-    matches = db.session.scalars(
-        sa.select(Participant).where(sa.func.lower(Participant.email) == ref.lower())
-    ).all()
+    matches = people.with_email(ref)
     if not matches:
         raise click.ClickException(f"No participant has the e-mail address {ref}.")
     if len(matches) > 1:

@@ -185,5 +185,16 @@ def participants_by_delegation(event: Event) -> list[Participant]:
 
 
 def find(model, object_id: int | None):
-    """The delegation or workshop with this id, ``None`` for none (0)."""
+    """The row of ``model`` with this id, ``None`` for none (0)."""
     return db.session.get(model, object_id or 0)
+
+
+def with_email(address: str) -> list[Participant]:
+    """The participants with this e-mail address (in any case)."""
+    return list(
+        db.session.scalars(
+            sa.select(Participant).where(
+                sa.func.lower(Participant.email) == address.lower()
+            )
+        )
+    )

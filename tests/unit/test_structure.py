@@ -44,13 +44,36 @@ def modules() -> dict[str, Path]:
     }
 
 
+def is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``): never run."""
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except the body of ``if TYPE_CHECKING:`` blocks,
+    whose imports serve annotations only and are no runtime dependency (their
+    ``else:`` branch does run, and is kept)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if is_type_checking(node):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
 def imports(name: str, path: Path) -> set[str]:
     """Absolute names of the modules ``path`` imports (``from x import y`` gives
-    ``x.y`` as well as ``x``, since ``y`` may be a module)."""
+    ``x.y`` as well as ``x``, since ``y`` may be a module), at run time: imports
+    under ``if TYPE_CHECKING:`` are left out."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(tree):
+    for node in runtime_nodes(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -147,3 +170,25 @@ def test_the_guards_see_what_they_guard():
     assert "voting.delegates" in found
     assert blueprint_of("voting.delegate.routes") == "delegate"
     assert len([n for n in ALL if blueprint_of(n)]) >= len(BLUEPRINTS)
+
+
+def test_annotation_only_imports_are_no_dependency(tmp_path):
+    """Imports under ``if TYPE_CHECKING:`` are skipped, the rest still counts."""
+    path = tmp_path / "mod.py"
+    path.write_text(
+        "import typing\n"
+        "from typing import TYPE_CHECKING\n"
+        "from .a import A\n"
+        "if TYPE_CHECKING:\n"
+        "    from .b import B\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    import voting.c\n"
+        "else:\n"
+        "    import voting.d\n"
+        "def f():\n"
+        "    from .e import E\n",
+        encoding="utf-8",
+    )
+    found = imports("voting.x.mod", path)
+    assert {"voting.x.a", "voting.d", "voting.x.e"} <= found
+    assert not {"voting.x.b", "voting.x.b.B", "voting.c"} & found

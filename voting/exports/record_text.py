@@ -1,0 +1,273 @@
+"""The record's text: one language's column of a section, already translated.
+
+Phrased like the "Agreements" section of the 2005 executive report: the
+issues of highest and high priority, turnout, the method and its tie
+convention, the consensus reading, the method-agreement line and the ranking
+chart, all read from the projector's view model (:func:`voting.presentation.build`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from .. import charts, presentation
+from .record_adoption import adoption_text
+from .section import Section
+
+METHOD_SENTENCES = {
+    "schulze": _l(
+        "The list was computed with the Schulze method, which compares every "
+        "pair of options; options that neither beats the other by a stronger "
+        "chain of majorities share a rank."
+    ),
+    "ranked_pairs": _l(
+        "The list was computed with Ranked Pairs, which locks in the largest "
+        "majorities first; options whose order depends on how equal majorities "
+        "are taken share a rank."
+    ),
+    "copeland": _l(
+        "The list was computed with Copeland's method, which counts the "
+        "head-to-head contests each option wins (a draw counts half); options "
+        "with equal counts share a rank."
+    ),
+    "borda": _l(
+        "The list was computed with the Borda count; options with equal points "
+        "share a rank, and tied or unranked options share the points of the "
+        "places they occupy."
+    ),
+    "irv": _l(
+        "The list was computed by instant-runoff, eliminating round by round "
+        "the option with the fewest first preferences; a tie for elimination "
+        "is settled by the earlier rounds."
+    ),
+    "kemeny": _l(
+        "The list was computed with the Kemeny–Young method, the ranking that "
+        "disagrees least with the ballots; options that equally good rankings "
+        "order differently share a rank."
+    ),
+    "mean_rank": _l(
+        "The list was computed by mean rank; options with equal mean rank share a rank."
+    ),
+}
+WEIGHTING_SENTENCES = {
+    "delegate": _l("Each delegate's ballot counts once."),
+    "delegation": _l(
+        "Each delegation's ballots share one vote (one country, one vote)."
+    ),
+    "national": _l(
+        "Each delegation's ballots were first combined into one national "
+        "ranking, which counts once."
+    ),
+    "pooled": _l(
+        "The final rounds of the workshops were pooled, each ballot with the "
+        "weight its workshop gave it."
+    ),
+}
+
+
+@dataclass
+class Column:
+    """One language's text of a record section, already translated."""
+
+    lang: str
+    event: str
+    workshop: str
+    poll: str
+    heading: str
+    round_line: str
+    shown: bool
+    hidden_reason: str = ""
+    highest_intro: str = ""
+    highest: list[str] = field(default_factory=list)
+    high_intro: str = ""
+    high: list[str] = field(default_factory=list)
+    tie_note: str = ""
+    turnout_title: str = ""
+    turnout: str = ""
+    method_title: str = ""
+    method: str = ""
+    consensus_title: str = ""
+    consensus: str = ""
+    agreement: str = ""
+    chart: Markup = Markup("")
+    #: ``(label, sublabel, share, value text, highlight)`` for the PDF's bars.
+    bars: list[tuple] = field(default_factory=list)
+    adoption_title: str = ""
+    adoption: str = ""
+    adoption_rule: str = ""
+    #: One line per proposal: its number, outcome and counts.
+    adoption_history: list[str] = field(default_factory=list)
+
+    def paragraphs(self) -> list[tuple[str, str]]:
+        """The column as ``(style, text)`` blocks, in reading order."""
+        out = [("small", self.event), ("h1", self.poll), ("small", self.round_line)]
+        out.append(("h2", self.heading))
+        if not self.shown:
+            return [*out, ("p", self.hidden_reason)]
+        out.append(("p", self.highest_intro))
+        out.append(("list", "\n".join(f"• {t}" for t in self.highest)))
+        if self.high:
+            out.append(("p", self.high_intro))
+            out.append(("list", "\n".join(f"• {t}" for t in self.high)))
+        if self.tie_note:
+            out.append(("small", self.tie_note))
+        out += [("h3", self.turnout_title), ("p", self.turnout)]
+        out += [("h3", self.method_title), ("p", self.method)]
+        out += [("h3", self.consensus_title), ("p", self.consensus)]
+        if self.agreement:
+            out.append(("p", self.agreement))
+        if self.adoption:
+            out += [("h3", self.adoption_title), ("p", self.adoption)]
+            out.append(("small", self.adoption_rule))
+            out.append(("list", "\n".join(f"• {t}" for t in self.adoption_history)))
+        return out
+
+
+@dataclass
+class RecordSection:
+    columns: list[Column]
+    chart: Markup
+    bars: list[tuple]
+    details_title: str
+    details: list[tuple[str, str]]
+
+
+def _highest_intro(count: int) -> str:
+    if count == 1:
+        return _("The issue of highest priority is:")
+    if count == 2:
+        return _("The two issues of highest priority are:")
+    if count == 3:
+        return _("The three issues of highest priority are:")
+    return _("The %(count)d issues of highest priority are:", count=count)
+
+
+def _when(value) -> str:
+    return format_datetime(value, "medium") + " UTC" if value else "–"
+
+
+def _view(section: Section, lang: str):
+    if section.round is None:
+        return presentation.build_plenary(section.poll, lang)
+    return presentation.build(section.poll, lang, section.round)
+
+
+def _ranking_chart(rows) -> tuple[Markup, list]:
+    """The display's ranking chart (same function, same rows, same labels)."""
+    peak = max((abs(r.score or 0) for r in rows), default=1) or 1
+    bars = [
+        charts.Bar(
+            label=f"{r.position}. {r.title}",
+            sublabel=r.subtitle,
+            value=r.score or 0,
+            value_text=presentation.format_score(r.score),
+            highlight=r.tier == "highest",
+        )
+        for r in rows
+    ]
+    return (
+        charts.bar_chart(bars, title=_("Current ranking"), max_value=peak),
+        [
+            (b.label, b.sublabel, b.value / peak, b.value_text, b.highlight)
+            for b in bars
+        ],
+    )
+
+
+def column(section: Section, lang: str) -> Column:
+    """One language's text of the record (call inside ``force_locale(lang)``)."""
+    poll, result = section.poll, section.result
+    view = _view(section, lang)
+    if section.round is None:
+        round_line = _(
+            "Workshops pooled; last round closed on %(date)s",
+            date=_when(section.closed_at),
+        )
+        shown, hidden_reason = bool(view.rows), ""
+    else:
+        round_line = _(
+            "Round %(n)d, closed on %(date)s",
+            n=section.round.number,
+            date=_when(section.closed_at),
+        )
+        shown, hidden_reason = view.show_results, view.hidden_reason
+    col = Column(
+        lang=lang,
+        event=poll.event.title(lang),
+        workshop=poll.workshop.title(lang) if poll.workshop else "",
+        poll=poll.title(lang),
+        heading=_("Agreements"),
+        round_line=round_line,
+        shown=shown,
+        hidden_reason=hidden_reason,
+    )
+    if poll.workshop:
+        col.event += " · " + col.workshop
+    if not shown:
+        return col
+    highest = [r.title for r in view.rows if r.tier == "highest"]
+    high = [r.title for r in view.rows if r.tier != "highest"]
+    col.highest_intro, col.highest = _highest_intro(len(highest)), highest
+    col.high_intro, col.high = _("Other issues of high priority are:"), high
+    if result.tally.ties:
+        col.tie_note = _(
+            "Options marked = are tied: the method does not separate them."
+        )
+        tied = {r.option_id for r in view.rows if r.tied}
+        col.highest = [
+            f"{r.title} (=)" if r.option_id in tied else r.title
+            for r in view.rows
+            if r.tier == "highest"
+        ]
+        col.high = [
+            f"{r.title} (=)" if r.option_id in tied else r.title
+            for r in view.rows
+            if r.tier != "highest"
+        ]
+    turnout = result.turnout
+    col.turnout_title = _("Turnout")
+    if section.round is None:
+        col.turnout = _(
+            "%(ballots)d ballots from %(workshops)d workshops were pooled.",
+            ballots=turnout.ballots,
+            workshops=len(section.sources),
+        )
+    else:
+        col.turnout = _(
+            "%(ballots)d of %(participants)d eligible delegates voted; "
+            "%(voted)d of %(total)d delegations took part.",
+            ballots=turnout.ballots,
+            participants=turnout.participants,
+            voted=turnout.delegations_voted,
+            total=turnout.delegations_total,
+        )
+    tally = result.tally
+    sentence = METHOD_SENTENCES.get(tally.method)
+    parts = [str(sentence) if sentence else tally.params.get("tie_rule", "")]
+    parts.append(str(WEIGHTING_SENTENCES.get(section.weighting, "")))
+    if tally.params.get("unranked", "last") == "last":
+        parts.append(
+            _("Options a delegate left unranked count as tied below the ranked ones.")
+        )
+    if tally.params.get("tie_break", "none") != "none":
+        parts.append(_("Declared tie-break applied:") + " " + tally.params["tie_rule"])
+    col.method_title = _("Method: %(method)s", method=tally.label)
+    col.method = " ".join(p for p in parts if p)
+    col.consensus_title = _("Agreement between delegates")
+    col.consensus = (
+        _("Kendall's W = %(w).2f: %(reading)s.", w=view.w, reading=view.w_reading)
+        if view.w is not None
+        else view.w_reading
+    )
+    col.agreement = view.agreement_line
+    col.adoption, col.adoption_rule, col.adoption_history = adoption_text(section, lang)
+    col.adoption_title = _("Adoption")
+    col.chart, col.bars = _ranking_chart(view.rows)
+    if section.round is not None:
+        col.chart = view.charts["ranking"]  # the projector's own SVG
+    return col

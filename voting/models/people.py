@@ -1,0 +1,111 @@
+"""The people: staff accounts, delegations and the delegates who vote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import Role, hash_token, new_token, utcnow
+from .events import workshop_facilitator
+
+if TYPE_CHECKING:
+    from .events import Event, Workshop
+
+
+class Account(UserMixin, db.Model):
+    """A staff member who logs in with a password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workshops: Mapped[list[Workshop]] = relationship(
+        secondary=workshop_facilitator, back_populates="facilitators"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == Role.ADMIN or self.role in roles
+
+
+class Delegation(db.Model):
+    """A country (or institution) with one or more delegates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(12))
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    event: Mapped[Event] = relationship(back_populates="delegations")
+    participants: Mapped[list[Participant]] = relationship(back_populates="delegation")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "code"),)
+
+
+class Participant(db.Model):
+    """A delegate who casts ballots."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    delegation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("delegation.id", ondelete="SET NULL")
+    )
+    #: The workshop the delegate sits in; ``None`` = may vote in every poll.
+    workshop_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("workshop.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    language: Mapped[str | None] = mapped_column(sa.String(5))
+    #: SHA-256 of the personal link token; the token itself is never stored.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="participants")
+    delegation: Mapped[Delegation | None] = relationship(back_populates="participants")
+
+    @hybrid_method
+    def eligible_for(self, poll) -> bool:
+        """Whether the participant may vote in ``poll``: same event, and the
+        poll is the event's (plenary) or the participant's workshop's, or the
+        participant sits in no workshop.
+
+        ``poll`` is a Poll or anything with its ``event_id`` and
+        ``workshop_id``. The same rule as SQL (``eligible_for.expression``)
+        selects the electorate of a tally.
+        """
+        return self.event_id == poll.event_id and (
+            poll.workshop_id is None
+            or self.workshop_id is None
+            or self.workshop_id == poll.workshop_id
+        )
+
+    @eligible_for.expression
+    def eligible_for(cls, poll):
+        condition = cls.event_id == poll.event_id
+        if poll.workshop_id is None:
+            return condition
+        return condition & (
+            cls.workshop_id.is_(None) | (cls.workshop_id == poll.workshop_id)
+        )
+
+    def issue_token(self) -> str:
+        """Give the participant a new personal token; the old one stops working."""
+        token = new_token(24)
+        self.token_hash = hash_token(token)
+        return token

@@ -4,6 +4,18 @@ A secret poll's ballots are nobody's business. Every path that shows or
 exports anything of a round (projector page and fragment, the display API,
 the plenary, proposals, the record and the files) asks this module, so that
 no path can publish what another one hides.
+
+The rules:
+
+- **Minimum.** Nothing of a secret round's tally is shown, exported or
+  proposed below :data:`MIN_SECRET_BALLOTS` ballots; in a pooled view (the
+  plenary) each workshop's part counts on its own.
+- **Batches.** While a secret round is open, what the room sees (tally and
+  turnout alike) is a *publication*, refreshed only once the poll's
+  ``publish_every`` (k ≥ :data:`MIN_BATCH`) ballot changes, casts and
+  revisions, have arrived since the last one: no published change can be
+  pinned on fewer than k ballots. Closing the round publishes the final
+  result.
 """
 
 from __future__ import annotations
@@ -17,6 +29,10 @@ from .models import Poll, Round, RoundStatus
 #: A secret poll's tally is shown only from this many ballots on, so that a
 #: very small room cannot read individual ballots off the result.
 MIN_SECRET_BALLOTS = 3
+#: The smallest batch a secret poll may publish its live results in.
+MIN_BATCH = 3
+#: The batch of a new poll.
+DEFAULT_BATCH = 5
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,25 @@ def ballot_file(poll: Poll, ballots: int) -> Decision:
             ),
         )
     return Decision(True)
+
+
+def batched(poll: Poll, round_: Round) -> bool:
+    """Is what the room sees of this round a publication (secret and open)?"""
+    return poll.secret and round_.status == RoundStatus.OPEN
+
+
+def publication_due(poll: Poll, changes: int, published: int | None) -> bool:
+    """Publish now? ``changes`` ballot changes so far, ``published`` at the
+    last publication (None: nothing published yet)."""
+    return changes - (published or 0) >= max(poll.publish_every, MIN_BATCH)
+
+
+def batch_note(poll: Poll) -> str:
+    """The rule as the projector states it."""
+    return _(
+        "Secret ballot: results update every %(k)d ballots.",
+        k=max(poll.publish_every, MIN_BATCH),
+    )
 
 
 def _too_few(poll: Poll, ballots: int) -> bool:

@@ -4,7 +4,9 @@ ballots.
 
 The ETag is computed from the round's version counter (bumped on every
 ballot and every change of state), the poll's display settings and the
-language: stateless, so it works the same with one process or many.
+language: stateless, so it works the same with one process or many. While a
+secret round is open, the ETag follows its publications instead
+(:mod:`voting.disclosure`): it never changes on a single ballot.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import sqlalchemy as sa
 from flask import Response, abort, request
 from flask_babel import get_locale
 
+from . import tallies
 from .extensions import db
-from .models import Poll, Round, RoundCounter
+from .models import Poll, Round, RoundCounter, RoundStatus
 
 
 def poll_or_404(token: str) -> Poll:
@@ -36,6 +39,7 @@ def current_etag(token: str) -> str | None:
     row = db.session.execute(
         sa.select(
             Round.id,
+            Round.status,
             RoundCounter.version,
             Poll.method,
             Poll.weighting,
@@ -49,7 +53,12 @@ def current_etag(token: str) -> str | None:
         .order_by(Round.number.desc())
         .limit(1)
     ).first()
-    return None if row is None else _digest(tuple(row))
+    if row is None:
+        return None
+    state = list(row)
+    if row.secret and row.status == RoundStatus.OPEN:
+        state[2] = tallies.published_changes(db.session.get(Round, row.id))
+    return _digest(tuple(state))
 
 
 def plenary_etag(token: str) -> str | None:
@@ -60,7 +69,13 @@ def plenary_etag(token: str) -> str | None:
     if plenary is None:
         return None
     rows = db.session.execute(
-        sa.select(Round.id, Round.status, RoundCounter.version)
+        sa.select(
+            Round.id,
+            Round.status,
+            # Only closed rounds are pooled: an open round's ballots do not
+            # change the plenary view, and must not change its ETag.
+            sa.case((Round.status == RoundStatus.CLOSED, RoundCounter.version)),
+        )
         .join(Poll, Round.poll_id == Poll.id)
         .join(RoundCounter, RoundCounter.round_id == Round.id)
         .where(Poll.event_id == plenary.event_id)

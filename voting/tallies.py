@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from . import disclosure
 from .aggregation import METHODS, Profile, Tally, tally, tally_all
 from .aggregation.consensus import consensus_report, method_agreement
 from .aggregation.weighting import weighted_ballots
 from .extensions import db
-from .models import Ballot, Delegation, Participant, Poll, Round, RoundCounter
+from .models import (
+    Ballot,
+    Delegation,
+    Participant,
+    Poll,
+    PublishedTally,
+    Round,
+    RoundCounter,
+    utcnow,
+)
 
 #: Methods compared in the agreement line: every registered one. Kemeny is
 #: exact up to 20 options, which bounds a poll's size anyway.
@@ -100,30 +110,38 @@ def eligible_participants(poll: Poll):
     return sa.select(Participant).where(Participant.eligible_for(poll))
 
 
-def ballot_records(round_: Round) -> list[tuple[list[list[int]], Any]]:
-    """``(ranking, delegation id)`` for every ballot of the round, in id order.
+def ballot_records(round_: Round, with_revisions: bool = False) -> list[tuple]:
+    """``(ranking, delegation id)`` for every ballot of the round, in id order
+    (``with_revisions``: ``(ranking, delegation id, revision)``).
 
     Rankings are read as JSON text and each distinct text is decoded once
     (identical ballots share one list: callers must not mutate it); with
     100,000 ballots this is several times faster than decoding every row.
     """
     rows = db.session.connection().execute(
-        sa.select(sa.cast(Ballot.ranking, sa.Text), Participant.delegation_id)
+        sa.select(
+            sa.cast(Ballot.ranking, sa.Text),
+            Participant.delegation_id,
+            Ballot.revision,
+        )
         .join(Participant, Ballot.participant_id == Participant.id)
         .where(Ballot.round_id == round_.id)
         .order_by(Ballot.id)
     )
     rows = rows.all()
-    distinct = list(dict.fromkeys(raw for raw, _ in rows))
+    distinct = list(dict.fromkeys(raw for raw, _, _ in rows))
     # One json.loads over all distinct texts: the C scanner runs once.
     decoded = dict(
         zip(distinct, json.loads("[" + ",".join(distinct) + "]"), strict=True)
     )
     # A delegate without delegation counts as a delegation of one.
-    return [
-        (decoded[raw], delegation if delegation is not None else f"p{i}")
-        for i, (raw, delegation) in enumerate(rows)
+    records = [
+        (decoded[raw], delegation if delegation is not None else f"p{i}", revision)
+        for i, (raw, delegation, revision) in enumerate(rows)
     ]
+    if with_revisions:
+        return records
+    return [(ranking, delegation) for ranking, delegation, _ in records]
 
 
 def profile_for(poll: Poll, records) -> Profile:
@@ -132,8 +150,12 @@ def profile_for(poll: Poll, records) -> Profile:
     return weighted_ballots(records, options, mode=poll.weighting, method=poll.method)
 
 
-def turnout_for(round_: Round) -> Turnout:
-    """Ballots against eligible participants, overall and by delegation."""
+def turnout_for(round_: Round, voters: list | None = None) -> Turnout:
+    """Ballots against eligible participants, overall and by delegation.
+
+    ``voters``: the delegation keys of the ballots to count (a publication's),
+    instead of the ballots stored now.
+    """
     poll = round_.poll
     eligible = eligible_participants(poll).subquery()
     rows = db.session.execute(
@@ -142,6 +164,7 @@ def turnout_for(round_: Round) -> Turnout:
             Delegation.name,
             sa.func.count(eligible.c.id),
             sa.func.count(Ballot.id),
+            Delegation.id,
         )
         .join(eligible, eligible.c.delegation_id == Delegation.id)
         .outerjoin(
@@ -153,13 +176,22 @@ def turnout_for(round_: Round) -> Turnout:
         .group_by(Delegation.id, Delegation.code, Delegation.name)
         .order_by(Delegation.name)
     ).all()
+    counted = Counter(voters or ())
     by_delegation = [
-        {"code": code, "name": name, "total": total, "voted": voted}
-        for code, name, total, voted in rows
+        {
+            "code": code,
+            "name": name,
+            "total": total,
+            "voted": voted if voters is None else counted[delegation_id],
+        }
+        for code, name, total, voted, delegation_id in rows
     ]
-    ballots = db.session.scalar(
-        sa.select(sa.func.count(Ballot.id)).where(Ballot.round_id == round_.id)
-    )
+    if voters is None:
+        ballots = db.session.scalar(
+            sa.select(sa.func.count(Ballot.id)).where(Ballot.round_id == round_.id)
+        )
+    else:
+        ballots = len(voters)
     participants = db.session.scalar(sa.select(sa.func.count()).select_from(eligible))
     return Turnout(
         ballots=ballots or 0,
@@ -170,10 +202,17 @@ def turnout_for(round_: Round) -> Turnout:
     )
 
 
-def compute(round_: Round, with_agreement: bool) -> RoundResult:
-    """Tally a round from the database (uncached)."""
+def compute(
+    round_: Round,
+    with_agreement: bool,
+    records: list | None = None,
+    turnout: Turnout | None = None,
+) -> RoundResult:
+    """Tally a round from the database (uncached), or from ``records`` and
+    ``turnout`` as they were published."""
     poll = round_.poll
-    records = ballot_records(round_)
+    if records is None:
+        records, turnout = ballot_records(round_), turnout_for(round_)
     profile = result = consensus = None
     all_tallies: dict[str, Tally] = {}
     agreement = None
@@ -189,7 +228,7 @@ def compute(round_: Round, with_agreement: bool) -> RoundResult:
         round_id=round_.id,
         version=round_.version,
         options=[o.id for o in poll.options],
-        turnout=turnout_for(round_),
+        turnout=turnout,
         profile=profile,
         tally=result,
         consensus=consensus,
@@ -218,6 +257,85 @@ def for_round(round_: Round, with_agreement: bool | None = None) -> RoundResult:
     return cache.get_or_compute(key, lambda: compute(round_, with_agreement))
 
 
+def _decode(records: list) -> list[tuple[list[list[int]], Any]]:
+    return [(ranking, delegation) for ranking, delegation in records]
+
+
+def publication(round_: Round) -> PublishedTally | None:
+    """The latest publication of a secret open round, taken now if it is due.
+
+    The ballots, their delegations and their revisions are read in one
+    statement, so the change count stored is the one of the ballots stored.
+    Two requests publishing at once: the one that loses the race reads the
+    other's publication.
+    """
+    poll = round_.poll
+    row = db.session.get(PublishedTally, round_.id, populate_existing=True)
+    changes = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Ballot.revision), 0)).where(
+            Ballot.round_id == round_.id
+        )
+    )
+    if not disclosure.publication_due(poll, changes, row.changes if row else None):
+        return row
+    records = ballot_records(round_, with_revisions=True)
+    changes = sum(revision for _, _, revision in records)
+    turnout = turnout_for(round_, [delegation for _, delegation, _ in records])
+    values = {
+        "changes": changes,
+        "records": [[ranking, delegation] for ranking, delegation, _ in records],
+        "turnout": asdict(turnout),
+        "published_at": utcnow(),
+    }
+    try:
+        if row is None:
+            db.session.add(PublishedTally(round_id=round_.id, **values))
+        else:
+            db.session.execute(
+                sa.update(PublishedTally)
+                .where(
+                    PublishedTally.round_id == round_.id,
+                    PublishedTally.changes == row.changes,
+                )
+                .values(**values)
+            )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+    return db.session.get(PublishedTally, round_.id, populate_existing=True)
+
+
+def public_result(round_: Round) -> RoundResult:
+    """What the room may see of a round: its result, or, while a secret round
+    is open, its latest publication (an empty result before the first)."""
+    poll = round_.poll
+    if not disclosure.batched(poll, round_):
+        return for_round(round_)
+    row = publication(round_)
+    key = (
+        round_.id,
+        "published",
+        row.changes if row else None,
+        poll.method,
+        poll.weighting,
+        poll.top_k,
+    )
+    if row is None:
+        empty = turnout_for(round_, voters=[])
+        return cache.get_or_compute(key, lambda: compute(round_, False, [], empty))
+    records, turnout = _decode(row.records), Turnout(**row.turnout)
+    return cache.get_or_compute(key, lambda: compute(round_, False, records, turnout))
+
+
+def published_changes(round_: Round) -> int | None:
+    """The change count the room's view of a round is at (for ETags): the
+    round's version, or a secret open round's latest publication."""
+    if not disclosure.batched(round_.poll, round_):
+        return round_version(round_.id)
+    row = publication(round_)
+    return row.changes if row else -1
+
+
 @dataclass
 class PlenaryResult:
     """Closed workshop rounds pooled over the plenary poll's options."""
@@ -225,6 +343,18 @@ class PlenaryResult:
     result: RoundResult
     #: ``[(workshop poll, its RoundResult)]`` for each pooled workshop.
     sources: list[tuple[Poll, RoundResult]]
+    #: Workshop polls left out of the pool: a secret round with too few
+    #: ballots to publish on its own (:func:`voting.disclosure.ballot_file`).
+    withheld: list[Poll] = field(default_factory=list)
+
+    @property
+    def pooled(self) -> list[tuple[Poll, RoundResult]]:
+        """The sources whose ballots are in the pool."""
+        return [
+            (poll, result)
+            for poll, result in self.sources
+            if result.profile is not None and poll not in self.withheld
+        ]
 
 
 def plenary_sources(plenary: Poll) -> list[tuple[Poll, Round]]:
@@ -243,14 +373,22 @@ def plenary_sources(plenary: Poll) -> list[tuple[Poll, Round]]:
 
 def for_plenary(plenary: Poll) -> PlenaryResult:
     """Pool each workshop's last closed round, each ballot with the weight its
-    workshop's weighting gave it, into one tally over the plenary's options."""
+    workshop's weighting gave it, into one tally over the plenary's options.
+
+    Each workshop's part must be publishable on its own: a secret round with
+    fewer ballots than the minimum is left out, or the pooled result minus
+    the other workshops' would give its ballots away.
+    """
     target = {option.key: option.id for option in plenary.options}
     pooled: list[tuple[list[list[int]], float]] = []
-    sources = []
+    sources, withheld = [], []
     for poll, round_ in plenary_sources(plenary):
         result = for_round(round_, with_agreement=False)
         sources.append((poll, result))
         if result.profile is None:
+            continue
+        if not disclosure.ballot_file(poll, result.turnout.ballots):
+            withheld.append(poll)
             continue
         to_plenary = {o.id: target[o.key] for o in poll.options}
         pooled += [
@@ -284,4 +422,5 @@ def for_plenary(plenary: Poll) -> PlenaryResult:
             agreement=agreement,
         ),
         sources=sources,
+        withheld=withheld,
     )

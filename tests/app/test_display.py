@@ -46,6 +46,8 @@ def test_unknown_token_is_404(client, room):
 @pytest.mark.parametrize("live", [False, True])
 def test_matching_etag_answers_304_until_a_ballot_lands(client, room, live):
     poll, voters, ids = room
+    poll.secret = False
+    db.session.commit()
     first = client.get(url(poll, live))
     assert first.status_code == 200 and first.headers["ETag"]
     assert first.headers["Cache-Control"] == "no-store"
@@ -58,8 +60,30 @@ def test_matching_etag_answers_304_until_a_ballot_lands(client, room, live):
     assert again.status_code == 200 and again.headers["ETag"] != etag
 
 
-def test_304_path_does_not_read_ballots(app, client, room):
+@pytest.mark.parametrize("live", [False, True])
+def test_a_secret_rounds_etag_changes_only_when_a_batch_is_published(
+    client, room, live
+):
     poll, voters, ids = room
+    poll.publish_every = 3
+    db.session.commit()
+    etag = client.get(url(poll, live)).headers["ETag"]
+    round_id = poll.rounds[0].id
+    ballots.cast(voters[0], round_id, [[ids[0]]])
+    ballots.cast(voters[1], round_id, [[ids[1]]])
+    unchanged = client.get(url(poll, live), headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    ballots.cast(voters[0], round_id, [[ids[2]]])  # a revision is a change too
+    published = client.get(url(poll, live), headers={"If-None-Match": etag})
+    assert published.status_code == 200 and published.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("secret", [False, True])
+def test_304_path_does_not_read_ballots(app, client, room, secret):
+    """A secret round's 304 counts its ballot changes; no path reads a ranking."""
+    poll, voters, ids = room
+    poll.secret = secret
+    db.session.commit()
     ballots.cast(voters[0], poll.rounds[0].id, [[ids[0]]])
     etag = client.get(url(poll, True)).headers["ETag"]
     statements = []
@@ -73,7 +97,8 @@ def test_304_path_does_not_read_ballots(app, client, room):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 304
-    assert statements and not [s for s in statements if "ballot" in s]
+    reads = [s for s in statements if ("ranking" if secret else "ballot") in s]
+    assert statements and not reads
 
 
 def test_tally_is_computed_once_per_version_for_many_screens(client, room):
@@ -111,9 +136,14 @@ def test_hidden_results_stay_hidden_until_close(client, room):
 
 def test_secret_poll_needs_three_ballots(client, room):
     poll, voters, ids = room
-    vote_all(poll, voters[:2], ids)
+    poll.publish_every = 3
+    db.session.commit()
+    round_id = poll.rounds[0].id
+    for order in ([0, 1, 2], [1, 2, 0], [2, 0, 1]):  # one delegate, three changes
+        ballots.cast(voters[0], round_id, [[ids[i]] for i in order])
     html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
     assert "Results appear once 3 ballots are in." in html
+    assert "Secret ballot: results update every 3 ballots." in html
     vote_all(poll, voters[:3], ids)
     html = client.get(url(poll), headers={"Accept-Language": "en"}).get_data(True)
     assert "Current ranking" in html

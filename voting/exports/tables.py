@@ -80,10 +80,8 @@ def _pooled_rows(poll: Poll, plenary: tallies.PlenaryResult):
     to the plenary's option ids (counts are ballots, weights what was tallied)."""
     target = {option.key: option.id for option in poll.options}
     rows = []
-    for source_poll, result in plenary.sources:
+    for source_poll, result in plenary.pooled:
         profile = result.profile
-        if profile is None:
-            continue
         to_plenary = {o.id: target[o.key] for o in source_poll.options}
         for (tiers, weight), count in zip(
             profile.rankings(), profile.counts.tolist(), strict=True

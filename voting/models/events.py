@@ -151,6 +151,9 @@ class Poll(db.Model):
     #: can live with it).
     adoption_rule: Mapped[str] = mapped_column(sa.String(12), default="consensus")
     adoption_threshold: Mapped[float] = mapped_column(default=2 / 3)
+    #: A secret poll's live results and turnout are published only after this
+    #: many ballot changes (casts and revisions) since the last publication.
+    publish_every: Mapped[int] = mapped_column(default=5)
     #: Unguessable part of the projector link.
     display_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=new_token
@@ -238,3 +241,22 @@ class RoundCounter(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
     round: Mapped[Round] = relationship(back_populates="counter")
+
+
+class PublishedTally(db.Model):
+    """What the room last saw of a secret round while it was open.
+
+    Refreshed only once ``Poll.publish_every`` ballot changes have arrived
+    since it was taken (:mod:`voting.disclosure`), so that no published change
+    can be pinned on one ballot. ``records`` are the ballots as published,
+    ``[[ranking, delegation key], …]``; ``turnout`` the turnout shown with them.
+    """
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Ballot changes (the sum of the ballots' revisions) at publication.
+    changes: Mapped[int] = mapped_column(default=0)
+    records: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    turnout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

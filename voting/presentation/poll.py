@@ -59,6 +59,8 @@ class PollView:
     result: tallies.RoundResult
     show_results: bool
     hidden_reason: str = ""
+    #: The batch rule of a secret open round, stated on the projector.
+    batch_note: str = ""
     rows: list[Row] = field(default_factory=list)
     previous: tallies.RoundResult | None = None
     w_change: float | None = None
@@ -160,7 +162,7 @@ def _delegation_rankings(poll: Poll, round_: Round, lang: str) -> list[dict]:
 def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
     """Everything the display shows for ``poll`` (its latest round by default)."""
     round_ = round_ or poll.rounds[-1]
-    result = tallies.for_round(round_)
+    result = tallies.public_result(round_)
     second = poll.event.second_language(lang)
     view = PollView(
         poll=poll,
@@ -175,6 +177,8 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
         poll, round_, result.turnout.ballots if result.tally is not None else 0
     )
     view.show_results, view.hidden_reason = shown.allowed, shown.reason
+    if disclosure.batched(poll, round_):
+        view.batch_note = disclosure.batch_note(poll)
     view.charts["turnout"] = charts.progress(
         result.turnout.ballots, result.turnout.participants, _("Turnout")
     )
@@ -270,7 +274,8 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     tops = []
     for source_poll, source in plenary.sources:
         positions = {}
-        if source.tally is not None:
+        withheld = source_poll in plenary.withheld
+        if source.tally is not None and not withheld:
             by_key = {o.id: o.key for o in source_poll.options}
             positions = {
                 key_to_plenary[by_key[o]]: p for o, p in source.tally.position().items()
@@ -281,6 +286,14 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
                 "name": source_poll.workshop.title(lang),
                 "ballots": source.turnout.ballots,
                 "positions": positions,
+                "withheld": _(
+                    "%(workshop)s is not pooled: a secret round is shown only "
+                    "from %(n)d ballots on.",
+                    workshop=source_poll.workshop.title(lang),
+                    n=disclosure.MIN_SECRET_BALLOTS,
+                )
+                if withheld
+                else "",
             }
         )
     if len(tops) > 1:

@@ -409,6 +409,24 @@ def test_edit_poll_settings(fac, mine):
     assert "method" in entry.details["changed"]
 
 
+def test_a_secret_polls_batch_is_a_setting_of_at_least_three(fac, mine):
+    data = {**POLL_DATA, "publish_every": "2"}
+    response = fac.post(f"/console/polls/{mine.id}/edit", data=data)
+    assert response.status_code == 400
+    _db.session.refresh(mine)
+    assert mine.publish_every == 5 and mine.method != "borda"  # nothing stored
+    data["publish_every"] = "7"
+    assert fac.post(f"/console/polls/{mine.id}/edit", data=data).status_code == 302
+    assert mine.publish_every == 7
+
+
+def test_a_new_secret_poll_shows_its_results_at_close(fac, mine):
+    page = html(fac.get(f"/console/events/{mine.event_id}/polls/new"))
+    hidden = re.search(r'<input[^>]*value="hidden"[^>]*>', page).group(0)
+    live = re.search(r'<input[^>]*value="live"[^>]*>', page).group(0)
+    assert "checked" in hidden and "checked" not in live
+
+
 def test_ballot_rules_are_frozen_while_a_round_is_open(fac, mine):
     mine.rounds[0].status = RoundStatus.OPEN
     _db.session.commit()

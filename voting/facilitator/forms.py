@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import LANGUAGES
 
+from ..disclosure import DEFAULT_BATCH, MIN_BATCH
 from ..models import Weighting
 
 
@@ -162,14 +163,29 @@ class PollForm(ConsoleForm):
     )
     allow_ties = BooleanField(_l("Allow equal ranks"))
     allow_unranked = BooleanField(_l("Allow leaving options unranked"), default=True)
+    # A secret poll shows its results at close unless the room chooses live
+    # results in batches (publish_every).
     results_visibility = RadioField(
         _l("Results on the projector"),
         choices=choices(VISIBILITY_CHOICES),
-        default="live",
+        default="hidden",
     )
     secret = BooleanField(
         _l("Secret ballot (no page or export links a ballot to a person)"),
         default=True,
+    )
+    publish_every = IntegerField(
+        _l("Secret ballot: live results update every … ballots"),
+        default=DEFAULT_BATCH,
+        description=_l(
+            "While a secret round is open, the projector's tally and turnout "
+            "change only after this many new or changed ballots (at least 3), "
+            "so that no change on the screen can be pinned on one delegate."
+        ),
+        validators=[
+            DataRequired(),
+            NumberRange(min=MIN_BATCH, max=1000),
+        ],
     )
     open_mode = BooleanField(_l("Open: delegates may join with the event code"))
     adoption_rule = RadioField(
@@ -200,6 +216,7 @@ class PollForm(ConsoleForm):
             "allow_unranked": self.allow_unranked.data,
             "results_visibility": self.results_visibility.data,
             "secret": self.secret.data,
+            "publish_every": self.publish_every.data,
             "open_mode": self.open_mode.data,
             "adoption_rule": self.adoption_rule.data,
             "adoption_threshold": self.adoption_threshold.data,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import audit, rounds
+from .. import audit, disclosure, rounds
 from ..aggregation import METHODS
 from ..extensions import db
 from ..models import (
@@ -35,6 +35,7 @@ POLL_SETTINGS = (
     "allow_unranked",
     "results_visibility",
     "secret",
+    "publish_every",
     "open_mode",
     "adoption_rule",
     "adoption_threshold",
@@ -75,6 +76,15 @@ def _check_settings(settings: dict) -> dict:
             )
         )
     values = {key: settings.get(key) for key in POLL_SETTINGS}
+    if values["publish_every"] is None:
+        values["publish_every"] = disclosure.DEFAULT_BATCH
+    if int(values["publish_every"]) < disclosure.MIN_BATCH:
+        refuse(
+            _(
+                "Live results of a secret ballot update every %(n)d ballots or more.",
+                n=disclosure.MIN_BATCH,
+            )
+        )
     if values["adoption_rule"] not in ADOPTION_RULES:
         refuse(_("Unknown adoption rule."))
     values["adoption_threshold"] = adoption_threshold(values["adoption_threshold"])

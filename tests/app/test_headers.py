@@ -361,7 +361,9 @@ def test_a_reissued_link_revokes_the_old_session(app, world, delegate):
     assert delegate.get("/vote/language").status_code == 200
 
 
-def test_staff_passwords_use_a_modern_hash(app):
+def test_staff_passwords_use_a_modern_hash(production):
+    # The production configuration: the testing one hashes cheaply on purpose.
+    assert "PASSWORD_HASH_METHOD" not in production.config
     account = factories.make_account()
     scheme = account.password_hash.split("$", 1)[0]
     assert factories.PASSWORD not in account.password_hash

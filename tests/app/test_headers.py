@@ -213,20 +213,9 @@ def test_hsts_only_over_https(client):
 
 
 @pytest.fixture
-def production(tmp_path):
+def production(make_app):
     """The production configuration (CSRF and rate limits on), over HTTPS."""
-    app = create_app(
-        "production",
-        {
-            "SECRET_KEY": "x" * 48,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        },
-    )
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return make_app("production", fresh_g=False, SECRET_KEY="x" * 48)
 
 
 def csrf_token_of(html: str) -> str:

@@ -5,7 +5,6 @@ tests), on SQLite or on $TEST_DATABASE_URL, with CSRF on; the simulated
 delegates are those of ``tests/bench/load.py`` (``tests/bench/loadlib.py``).
 """
 
-import os
 import threading
 import time
 
@@ -13,7 +12,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.bench import loadlib
-from tests.conftest import POSTGRES, reset_database
 from voting import create_app, rounds, tallies
 from voting.extensions import db
 
@@ -35,22 +33,16 @@ class ThreadedServer:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(database_url):
     """(app, base URL): the app on a threaded loopback server, tables created."""
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'load.db'}"
     app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True}
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
     )
     tallies.cache.clear()
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
-        db.create_all()
         with ThreadedServer(app) as server:
             yield app, server.url
         db.session.remove()
-        if POSTGRES:
-            reset_database(db.engine)
         db.engine.dispose()
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import POSTGRES, reset_database
 from voting import create_app, tallies
 from voting.extensions import db
 
@@ -38,26 +37,23 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    app = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": True,
-        "SERVER_NAME": None,
-    })
+def live_app(database_url):
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+            "SERVER_NAME": None,
+        },
+    )
     tallies.cache.clear()
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
-        db.create_all()
         from voting.seed import load_demo
 
         load_demo()
         db.session.remove()
     yield app
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
         db.engine.dispose()
 
 
@@ -91,9 +87,13 @@ def browser(playwright_instance):
 @pytest.fixture
 def phone(browser):
     """A 360×740 touch phone context."""
-    context = browser.new_context(viewport={"width": 360, "height": 740},
-                                  has_touch=True, is_mobile=True,
-                                  device_scale_factor=2, locale="es-ES")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        locale="es-ES",
+    )
     yield context
     context.close()
 

@@ -146,6 +146,7 @@ def memory_app(request):
     yield request.getfixturevalue("make_app")(SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+@pytest.mark.slow
 def test_the_ballot_endpoint_survives_10000_generated_payloads(memory_app):
     world = factories.make_world()
     delegate = memory_app.test_client()

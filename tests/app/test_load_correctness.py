@@ -15,6 +15,8 @@ from tests.bench import loadlib
 from voting import create_app, rounds, tallies
 from voting.extensions import db
 
+pytestmark = pytest.mark.slow
+
 
 class ThreadedServer:
     def __init__(self, app):

@@ -11,6 +11,7 @@ rebuilt when a test dropped them (the migration tests).
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import g
+from werkzeug.serving import make_server
 
 from voting import create_app, tallies
 from voting.extensions import db as _db
@@ -55,6 +57,31 @@ def clean_postgres(engine) -> None:
                 "RESTART IDENTITY CASCADE"
             )
         )
+
+
+class LiveServer:
+    """The app served by werkzeug's threaded server on loopback (a free port)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+        self.server.server_close()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def _clear_g(endpoint, values):

@@ -9,29 +9,13 @@ import threading
 import time
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.bench import loadlib
+from tests.conftest import LiveServer
 from voting import create_app, rounds, tallies
 from voting.extensions import db
 
 pytestmark = pytest.mark.slow
-
-
-class ThreadedServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -42,7 +26,7 @@ def served(database_url):
     )
     tallies.cache.clear()
     with app.app_context():
-        with ThreadedServer(app) as server:
+        with LiveServer(app) as server:
             yield app, server.url
         db.session.remove()
         db.engine.dispose()

@@ -8,7 +8,7 @@ PORT ?= 5000
 # Root installs system packages directly; others go through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo run setup test test-setup browser translations translations-update db lint format clean
+.PHONY: demo run setup test test-fast test-setup browser translations translations-update db lint format clean
 
 ## demo: install, compile translations, migrate SQLite, load the 2005 seminar, serve on :5000
 demo: setup db
@@ -19,6 +19,10 @@ demo: setup db
 ## test: install with the test extras and the browser, then run the whole suite
 test: test-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-fast: the edit loop, without the tests marked slow (`make test` runs them)
+test-fast: test-setup
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 setup: $(VENV)/.runtime translations
 
@@ -51,8 +55,10 @@ translations-update: $(VENV)/.runtime
 db: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
+## lint: ruff's checks and its formatting, checked (nothing is rewritten)
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: $(VENV)/.test
 	$(VENV)/bin/ruff format .

@@ -60,6 +60,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    #: One PBKDF2 iteration instead of werkzeug's scrypt (~0.15 s per hash and
+    #: per login): tests only; other configs leave it unset (werkzeug's default).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 class ProductionConfig(Config):

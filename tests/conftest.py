@@ -1,23 +1,34 @@
-"""Shared fixtures: an app per test (SQLite or $TEST_DATABASE_URL), role clients."""
+"""Shared fixtures: an app per test (SQLite or $TEST_DATABASE_URL), role clients.
+
+The schema is built once per run. On SQLite every test gets its own copy of a
+schema file (real file, real commits, other threads and processes see them);
+the files live on tmpfs when the machine has one, where SQLite's
+``synchronous=FULL`` costs no fsync. On PostgreSQL the tables are created once
+and emptied after each test (``TRUNCATE … RESTART IDENTITY CASCADE``), or
+rebuilt when a test dropped them (the migration tests).
+"""
 
 import os
+import shutil
+import tempfile
+import threading
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import g
+from werkzeug.serving import make_server
 
 from voting import create_app, tallies
 from voting.extensions import db as _db
 
 from . import factories
 
-POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
-
-
-def database_url(tmp_path) -> str:
-    return (
-        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    )
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+TMPFS = Path("/dev/shm")
 
 
 def reset_database(engine) -> None:
@@ -27,9 +38,120 @@ def reset_database(engine) -> None:
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def clean_postgres(engine) -> None:
+    """Empty every table (identities restarted); rebuild them if a test changed them."""
+    tables = set(_db.metadata.tables)
+    query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    with engine.begin() as conn:
+        present = set(conn.scalars(sa.text(query)))
+    if present != tables:
+        reset_database(engine)
+        _db.metadata.create_all(engine)
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
+        conn.execute(
+            sa.text(
+                f"TRUNCATE {', '.join(sorted(map(quote, tables)))} "
+                "RESTART IDENTITY CASCADE"
+            )
+        )
+
+
+class LiveServer:
+    """The app served by werkzeug's threaded server on loopback (a free port)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+        self.server.server_close()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _clear_g(endpoint, values):
+    g.__dict__.clear()
+
+
+@pytest.fixture(scope="session")
+def database_dir(tmp_path_factory):
+    """The folder of the SQLite test databases (tmpfs if there is one)."""
+    if TMPFS.is_dir() and os.access(TMPFS, os.W_OK):
+        path = Path(tempfile.mkdtemp(prefix="prioriza-tests-", dir=TMPFS))
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("databases")
+
+
+@pytest.fixture(scope="session")
+def schema_file(database_dir) -> Path:
+    """An SQLite file with every table, built once per run."""
+    path = database_dir / "schema.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    _db.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path)})
+def sqlite_url(database_dir, schema_file):
+    """``sqlite_url(name)``: the URL of a fresh copy of the schema file."""
+    made = []
+
+    def make(name: str = "test") -> str:
+        path = database_dir / f"{name}-{uuid.uuid4().hex}.sqlite3"
+        shutil.copyfile(schema_file, path)
+        made.append(path)
+        return f"sqlite:///{path}"
+
+    yield make
+    for path in made:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    """$TEST_DATABASE_URL with the schema created (once per run)."""
+    engine = sa.create_engine(TEST_DATABASE_URL)
+    reset_database(engine)
+    _db.metadata.create_all(engine)
+    yield engine
+    reset_database(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(request, sqlite_url):
+    """The test's database, tables created and empty: $TEST_DATABASE_URL
+    (emptied after the test, once its apps have let go) or a fresh SQLite file."""
+    if not POSTGRES:
+        yield sqlite_url()
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    yield TEST_DATABASE_URL
+    clean_postgres(engine)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
 
     # The fixture keeps one app context open for the factories, and Flask
     # reuses it for requests; give each request a clean ``g`` as in production
@@ -42,14 +164,43 @@ def app(tmp_path):
     # reuses both numbers, so each test starts with an empty cache.
     tallies.cache.clear()
     with app.app_context():
-        if POSTGRES:
-            reset_database(_db.engine)
-        _db.create_all()
         yield app
         _db.session.remove()
-        if POSTGRES:
-            reset_database(_db.engine)
         _db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(sqlite_url):
+    """``make_app(config="testing", fresh_g=True, **overrides)``: another app,
+    on a fresh SQLite file of its own unless SQLALCHEMY_DATABASE_URI is given
+    (then its tables are created), inside an app context open for the test.
+
+    ``fresh_g`` clears ``g`` before each request's other hooks (CSRF, limits):
+    Flask reuses the open context for requests.
+    """
+    stack = ExitStack()
+
+    def make(config="testing", *, fresh_g=True, **overrides):
+        given = "SQLALCHEMY_DATABASE_URI" in overrides
+        if not given:
+            overrides["SQLALCHEMY_DATABASE_URI"] = sqlite_url(str(config))
+        app = create_app(config, overrides)
+        if fresh_g:
+            app.url_value_preprocessor(_clear_g)
+        tallies.cache.clear()
+        stack.enter_context(app.app_context())
+        if given:
+            _db.create_all()
+
+        @stack.callback
+        def release():
+            _db.session.remove()
+            _db.engine.dispose()
+
+        return app
+
+    with stack:
+        yield make
 
 
 @pytest.fixture

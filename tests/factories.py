@@ -18,6 +18,8 @@ from voting.models import (
 )
 
 PASSWORD = "correct horse battery"
+#: The three delegations most rooms are made of.
+DELEGATIONS = (("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú"))
 _seq = count(1)
 
 
@@ -80,6 +82,14 @@ def make_poll(
     return poll
 
 
+def make_delegations(event, names=DELEGATIONS) -> list[Delegation]:
+    """Delegations of ``event`` from (code, name) pairs, committed in order."""
+    delegations = [Delegation(event=event, code=c, name=n) for c, n in names]
+    db.session.add_all(delegations)
+    db.session.commit()
+    return delegations
+
+
 def make_participant(event, delegation=None, **kwargs) -> Participant:
     n = next(_seq)
     if delegation is None:
@@ -132,11 +142,7 @@ def make_world() -> World:
 
     w.event = make_event()
     w.workshop = make_workshop(w.event, facilitators=[w.fac1])
-    w.delegations = [
-        Delegation(event=w.event, code=code, name=name)
-        for code, name in (("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú"))
-    ]
-    db.session.add_all(w.delegations)
+    w.delegations = make_delegations(w.event)
     w.open_poll = make_poll(w.workshop, open_mode=True, secret=True)
     w.closed_poll = make_poll(w.workshop, secret=True, status=RoundStatus.OPEN)
     w.named_poll = make_poll(w.workshop, secret=False, status=RoundStatus.OPEN)

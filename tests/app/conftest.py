@@ -4,8 +4,6 @@ import pytest
 
 from tests import factories
 from voting import ballots, rounds
-from voting.extensions import db
-from voting.models import Delegation
 
 
 @pytest.fixture
@@ -13,15 +11,20 @@ def closed_poll(app):
     """A closed round where A > B > C, five delegates in three delegations."""
     poll = factories.make_poll(options=("A", "B", "C"), top_k=1)
     event = poll.event
-    names = [("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú")]
-    delegations = [Delegation(event=event, code=c, name=n) for c, n in names]
-    db.session.add_all(delegations)
+    delegations = factories.make_delegations(event)
     voters = [factories.make_participant(event, delegations[i % 3]) for i in range(5)]
     ids = [o.id for o in poll.options]
     for voter in voters:
         ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
     rounds.close_round(poll.rounds[0].id, "test")
     return poll, voters, ids
+
+
+@pytest.fixture
+def fac(facilitator_client):
+    """The signed-in facilitator, reading the console in English."""
+    facilitator_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return facilitator_client
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from voting.extensions import db as _db
 from voting.models import (
     AuditEntry,
     ConsentAnswer,
-    Delegation,
     Option,
     Poll,
     Proposal,
@@ -23,12 +22,6 @@ from voting.models import (
 
 
 @pytest.fixture
-def fac(facilitator_client):
-    facilitator_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return facilitator_client
-
-
-@pytest.fixture
 def room(fac):
     """A closed round A > B > C (top 1) in ``fac``'s workshop, three delegates
     from three delegations, a named poll."""
@@ -36,10 +29,7 @@ def room(fac):
     poll = factories.make_poll(workshop, options=("A", "B", "C"), top_k=1)
     poll.secret = False
     event = poll.event
-    names = [("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú")]
-    delegations = [Delegation(event=event, code=c, name=n) for c, n in names]
-    _db.session.add_all(delegations)
-    _db.session.commit()
+    delegations = factories.make_delegations(event)
     voters = [factories.make_participant(event, d) for d in delegations]
     ids = [o.id for o in poll.options]
     for voter in voters:

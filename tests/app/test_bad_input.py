@@ -16,12 +16,10 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
-from voting import create_app
 from voting.extensions import db
 from voting.models import Ballot, ConsentAnswer, Participant
 
@@ -145,19 +143,10 @@ def memory_app(request):
     if os.environ.get("TEST_DATABASE_URL"):
         yield request.getfixturevalue("app")
         return
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-
-    @app.url_value_preprocessor
-    def _fresh_g(endpoint, values):  # one app context for the whole test
-        g.__dict__.clear()
-
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield request.getfixturevalue("make_app")(SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+@pytest.mark.slow
 def test_the_ballot_endpoint_survives_10000_generated_payloads(memory_app):
     world = factories.make_world()
     delegate = memory_app.test_client()

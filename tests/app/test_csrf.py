@@ -14,11 +14,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from itsdangerous import TimestampSigner
 
 from tests import factories
-from voting import create_app
 from voting.extensions import db
 from voting.models import Ballot
 
@@ -27,26 +25,10 @@ DELEGATE_ENDPOINTS = ("delegate.", "api.")
 
 
 @pytest.fixture
-def csrf_app(tmp_path):
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'csrf.sqlite3'}",
-            "WTF_CSRF_ENABLED": True,
-        },
-    )
-
+def csrf_app(make_app):
     # One app context stays open for the factories and Flask reuses it for
-    # requests: give each request a clean ``g`` before CSRF protection runs.
-    @app.url_value_preprocessor
-    def _fresh_g(endpoint, values):
-        g.__dict__.clear()
-
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    # requests: make_app gives each request a clean ``g`` before CSRF runs.
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 
 from tests import factories
-from voting import create_app
 from voting.extensions import db as _db
 from voting.extensions import limiter
 from voting.models import (
@@ -571,22 +570,13 @@ def test_wrong_receipt_code(client):
 
 
 @pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limited.sqlite3'}",
-            "RATELIMIT_ENABLED": True,
-            "DELEGATE_JOIN_LIMIT": "5 per minute",
-        },
+def limited_app(make_app):
+    app = make_app(
+        fresh_g=False, RATELIMIT_ENABLED=True, DELEGATE_JOIN_LIMIT="5 per minute"
     )
-    with app.app_context():
-        _db.create_all()
-        limiter.reset()
-        yield app
-        limiter.reset()
-        _db.session.remove()
-        _db.engine.dispose()
+    limiter.reset()
+    yield app
+    limiter.reset()
 
 
 def test_failed_joins_are_rate_limited_valid_ones_are_not(limited_app):

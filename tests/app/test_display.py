@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from tests import factories
 from voting import ballots, rounds, tallies
 from voting.extensions import db
-from voting.models import Delegation
 
 
 @pytest.fixture
@@ -14,11 +13,7 @@ def room(app):
     """A bilingual poll with five delegates in three delegations."""
     poll = factories.make_poll(options=("Alpha", "Beta", "Gamma"))
     event = poll.event
-    delegations = [
-        Delegation(event=event, code=c, name=n)
-        for c, n in [("AR", "Argentina"), ("CL", "Chile"), ("PE", "Perú")]
-    ]
-    db.session.add_all(delegations)
+    delegations = factories.make_delegations(event)
     voters = [factories.make_participant(event, delegations[i % 3]) for i in range(5)]
     return poll, voters, [o.id for o in poll.options]
 

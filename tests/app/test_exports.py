@@ -16,7 +16,7 @@ from voting import ballots, exports, rounds, tallies
 from voting.aggregation.preflib import read_preflib
 from voting.errors import UserError
 from voting.extensions import db
-from voting.models import AuditEntry, Delegation
+from voting.models import AuditEntry
 
 TITLES = [
     {"es": "Participación de las PYMEs", "en": "SME participation"},
@@ -51,12 +51,9 @@ def make_room(
     for option, title in zip(poll.options, titles, strict=True):
         option.title = title
     event = poll.event
-    delegations = [
-        Delegation(event=event, code=c, name=n)
-        for c, n in [("AR", "Argentina"), ("BR", "Brasil"), ("CL", "Chile")]
-    ]
-    db.session.add_all(delegations)
-    db.session.commit()
+    delegations = factories.make_delegations(
+        event, [("AR", "Argentina"), ("BR", "Brasil"), ("CL", "Chile")]
+    )
     ids = [o.id for o in poll.options]
     voters = []
     for i, ranking in enumerate(rankings):

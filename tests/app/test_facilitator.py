@@ -26,13 +26,6 @@ from voting.models import (
 
 
 @pytest.fixture
-def fac(facilitator_client):
-    """The signed-in facilitator, reading the console in English."""
-    facilitator_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return facilitator_client
-
-
-@pytest.fixture
 def admin(admin_client):
     admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return admin_client

@@ -9,7 +9,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from flask_babel import force_locale, gettext
 
 from tests import factories
@@ -132,30 +131,14 @@ def test_a_code_without_an_open_mode_poll_does_not_join(app, client):
 
 
 @pytest.fixture
-def limited_app(tmp_path):
+def limited_app(make_app):
     """The testing app with Flask-Limiter on and the default limits."""
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'limited.sqlite3'}",
-            "RATELIMIT_ENABLED": True,
-        },
-    )
-
-    # The fixture keeps one app context open, which Flask reuses for requests:
-    # give each request a clean ``g`` (Flask-Babel caches the locale there),
-    # before the limiter looks at it.
-    @app.url_value_preprocessor
-    def _fresh_g(endpoint, values):
-        g.__dict__.clear()
-
-    with app.app_context():
-        db.create_all()
-        limiter.reset()
-        yield app
-        limiter.reset()
-        db.session.remove()
-        db.engine.dispose()
+    # make_app gives each request a clean ``g`` (Flask-Babel caches the locale
+    # there) before the limiter looks at it.
+    app = make_app(RATELIMIT_ENABLED=True)
+    limiter.reset()
+    yield app
+    limiter.reset()
 
 
 def test_twenty_failed_joins_a_minute_then_429_translated(limited_app):

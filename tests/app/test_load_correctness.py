@@ -5,52 +5,30 @@ tests), on SQLite or on $TEST_DATABASE_URL, with CSRF on; the simulated
 delegates are those of ``tests/bench/load.py`` (``tests/bench/loadlib.py``).
 """
 
-import os
 import threading
 import time
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.bench import loadlib
-from tests.conftest import POSTGRES, reset_database
+from tests.conftest import LiveServer
 from voting import create_app, rounds, tallies
 from voting.extensions import db
 
-
-class ThreadedServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
-        self.server.server_close()
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(database_url):
     """(app, base URL): the app on a threaded loopback server, tables created."""
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'load.db'}"
     app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True}
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
     )
     tallies.cache.clear()
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
-        db.create_all()
-        with ThreadedServer(app) as server:
+        with LiveServer(app) as server:
             yield app, server.url
         db.session.remove()
-        if POSTGRES:
-            reset_database(db.engine)
         db.engine.dispose()
 
 

@@ -10,25 +10,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from voting import create_app
 from voting.extensions import db
 from voting.models import AuditEntry
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w.db",
-            "SQLITE_BUSY_TIMEOUT": 0.5,
-        },
-    )
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+def sqlite_app(make_app):
+    return make_app(fresh_g=False, SQLITE_BUSY_TIMEOUT=0.5)
 
 
 def write(action: str) -> None:

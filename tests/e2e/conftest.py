@@ -7,13 +7,11 @@ test-output/screenshots/.
 """
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import POSTGRES, reset_database
+from tests.conftest import LiveServer
 from voting import create_app, tallies
 from voting.extensions import db
 
@@ -21,46 +19,24 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(5)
-        self.server.server_close()
-
-
 @pytest.fixture
-def live_app(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+def live_app(database_url):
     app = create_app(
         "testing",
         {
-            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": None,
         },
     )
     tallies.cache.clear()
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
-        db.create_all()
         from voting.seed import load_demo
 
         load_demo()
         db.session.remove()
     yield app
     with app.app_context():
-        if POSTGRES:
-            reset_database(db.engine)
         db.engine.dispose()
 
 

@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from voting.aggregation import Profile, tally
 
@@ -38,6 +39,7 @@ def test_all_report_matches_single_tallies():
         np.testing.assert_allclose(t.pairwise, p.pairwise)
 
 
+@pytest.mark.slow
 def test_bench_main_runs_small(capsys):
     bench = load_bench()
     assert (

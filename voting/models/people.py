@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,7 +35,13 @@ class Account(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # PASSWORD_HASH_METHOD is unset outside the tests: werkzeug's default.
+        method = current_app.config.get("PASSWORD_HASH_METHOD")
+        self.password_hash = (
+            generate_password_hash(password, method)
+            if method
+            else generate_password_hash(password)
+        )
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Response, abort, request
 from flask_babel import get_locale
 
-from . import tallies
+from . import publication
 from .extensions import db
 from .models import Poll, Round, RoundCounter, RoundStatus
 
@@ -57,7 +57,7 @@ def current_etag(token: str) -> str | None:
         return None
     state = list(row)
     if row.secret and row.status == RoundStatus.OPEN:
-        state[2] = tallies.published_changes(db.session.get(Round, row.id))
+        state[2] = publication.published_changes(db.session.get(Round, row.id))
     return _digest(tuple(state))
 
 

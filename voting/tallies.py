@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,10 +26,8 @@ from .models import (
     Delegation,
     Participant,
     Poll,
-    PublishedTally,
     Round,
     RoundCounter,
-    utcnow,
 )
 
 #: Methods compared in the agreement line: every registered one. Kemeny is
@@ -255,85 +253,6 @@ def for_round(round_: Round, with_agreement: bool | None = None) -> RoundResult:
         with_agreement,
     )
     return cache.get_or_compute(key, lambda: compute(round_, with_agreement))
-
-
-def _decode(records: list) -> list[tuple[list[list[int]], Any]]:
-    return [(ranking, delegation) for ranking, delegation in records]
-
-
-def publication(round_: Round) -> PublishedTally | None:
-    """The latest publication of a secret open round, taken now if it is due.
-
-    The ballots, their delegations and their revisions are read in one
-    statement, so the change count stored is the one of the ballots stored.
-    Two requests publishing at once: the one that loses the race reads the
-    other's publication.
-    """
-    poll = round_.poll
-    row = db.session.get(PublishedTally, round_.id, populate_existing=True)
-    changes = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Ballot.revision), 0)).where(
-            Ballot.round_id == round_.id
-        )
-    )
-    if not disclosure.publication_due(poll, changes, row.changes if row else None):
-        return row
-    records = ballot_records(round_, with_revisions=True)
-    changes = sum(revision for _, _, revision in records)
-    turnout = turnout_for(round_, [delegation for _, delegation, _ in records])
-    values = {
-        "changes": changes,
-        "records": [[ranking, delegation] for ranking, delegation, _ in records],
-        "turnout": asdict(turnout),
-        "published_at": utcnow(),
-    }
-    try:
-        if row is None:
-            db.session.add(PublishedTally(round_id=round_.id, **values))
-        else:
-            db.session.execute(
-                sa.update(PublishedTally)
-                .where(
-                    PublishedTally.round_id == round_.id,
-                    PublishedTally.changes == row.changes,
-                )
-                .values(**values)
-            )
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-    return db.session.get(PublishedTally, round_.id, populate_existing=True)
-
-
-def public_result(round_: Round) -> RoundResult:
-    """What the room may see of a round: its result, or, while a secret round
-    is open, its latest publication (an empty result before the first)."""
-    poll = round_.poll
-    if not disclosure.batched(poll, round_):
-        return for_round(round_)
-    row = publication(round_)
-    key = (
-        round_.id,
-        "published",
-        row.changes if row else None,
-        poll.method,
-        poll.weighting,
-        poll.top_k,
-    )
-    if row is None:
-        empty = turnout_for(round_, voters=[])
-        return cache.get_or_compute(key, lambda: compute(round_, False, [], empty))
-    records, turnout = _decode(row.records), Turnout(**row.turnout)
-    return cache.get_or_compute(key, lambda: compute(round_, False, records, turnout))
-
-
-def published_changes(round_: Round) -> int | None:
-    """The change count the room's view of a round is at (for ETags): the
-    round's version, or a secret open round's latest publication."""
-    if not disclosure.batched(round_.poll, round_):
-        return round_version(round_.id)
-    row = publication(round_)
-    return row.changes if row else -1
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import adoption, charts, disclosure, tallies
+from .. import adoption, charts, disclosure, publication, tallies
 from ..aggregation import METHODS
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
@@ -162,7 +162,7 @@ def _delegation_rankings(poll: Poll, round_: Round, lang: str) -> list[dict]:
 def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
     """Everything the display shows for ``poll`` (its latest round by default)."""
     round_ = round_ or poll.rounds[-1]
-    result = tallies.public_result(round_)
+    result = publication.public_result(round_)
     second = poll.event.second_language(lang)
     view = PollView(
         poll=poll,

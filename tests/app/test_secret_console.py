@@ -1,0 +1,149 @@
+"""Secret-ballot leaks through the console, the exports and the record."""
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories
+from voting import ballots
+from voting.extensions import db
+from voting.models import AuditEntry, Ballot
+
+
+@pytest.fixture
+def fac(facilitator_client):
+    facilitator_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return facilitator_client
+
+
+def audits(action):
+    return db.session.scalars(
+        sa.select(AuditEntry).filter_by(action=action).order_by(AuditEntry.id)
+    ).all()
+
+
+def html(response):
+    return response.get_data(as_text=True)
+
+
+# --- 1. console actions on a participant follow the workshop scope ----------
+
+
+@pytest.fixture
+def two_workshops(fac):
+    """One event; ``fac`` runs workshop 1, somebody else workshop 2, whose
+    delegate ``theirs`` has voted in workshop 2's open poll."""
+    event = factories.make_event()
+    mine = factories.make_workshop(event, facilitators=[fac.account])
+    other = factories.make_account(role="facilitator")
+    their_workshop = factories.make_workshop(event, facilitators=[other])
+    their_poll = factories.make_poll(their_workshop, secret=True)
+    factories.make_poll(mine, secret=True)
+    theirs = factories.make_participant(event, workshop_id=their_workshop.id)
+    theirs.name = "Theirs Quxworth"
+    ours = factories.make_participant(event, workshop_id=mine.id)
+    ours.name = "Ours Plumwick"
+    db.session.commit()
+    ids = [o.id for o in their_poll.options]
+    ballots.cast(theirs, their_poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
+    return event, mine, their_workshop, their_poll, theirs, ours
+
+
+def test_badges_for_another_workshops_delegate_are_refused(fac, two_workshops):
+    event, _mine, _their_workshop, _poll, theirs, ours = two_workshops
+    before = theirs.token_hash
+    response = fac.post(
+        f"/console/events/{event.id}/badges",
+        data={"participants": [theirs.id], "format": "html"},
+    )
+    assert response.status_code == 403
+    db.session.refresh(theirs)
+    assert theirs.token_hash == before
+    assert audits("badges_issued") == []
+    # Mixed with one of the facilitator's own: still nothing issued.
+    own_before = ours.token_hash
+    response = fac.post(
+        f"/console/events/{event.id}/badges",
+        data={"participants": [ours.id, theirs.id], "format": "pdf"},
+    )
+    assert response.status_code == 403
+    db.session.refresh(ours)
+    assert ours.token_hash == own_before
+    assert audits("badges_issued") == []
+    # The facilitator's own delegate still gets a badge.
+    response = fac.post(
+        f"/console/events/{event.id}/badges",
+        data={"participants": [ours.id], "format": "html"},
+    )
+    assert response.status_code == 200
+    assert audits("badges_issued")[-1].details["participant_ids"] == [ours.id]
+
+
+def test_badges_for_an_every_poll_delegate_who_voted_elsewhere_are_refused(
+    fac, two_workshops
+):
+    event, _mine, _their_workshop, poll, _theirs, _ours = two_workshops
+    roaming = factories.make_participant(event)  # no workshop: every poll
+    ids = [o.id for o in poll.options]
+    ballots.cast(roaming, poll.rounds[0].id, [[ids[2]], [ids[1]], [ids[0]]])
+    before = roaming.token_hash
+    response = fac.post(
+        f"/console/events/{event.id}/badges",
+        data={"participants": [roaming.id], "format": "html"},
+    )
+    assert response.status_code == 403
+    db.session.refresh(roaming)
+    assert roaming.token_hash == before
+
+
+def test_editing_or_removing_another_workshops_delegate_is_refused(fac, two_workshops):
+    event, mine, their_workshop, _poll, theirs, ours = two_workshops
+    data = {
+        "name": "Renamed",
+        "delegation": 0,
+        "workshop": mine.id,
+        "email": "",
+        "language": "",
+    }
+    assert fac.get(f"/console/participants/{theirs.id}/edit").status_code == 403
+    assert (
+        fac.post(f"/console/participants/{theirs.id}/edit", data=data).status_code
+        == 403
+    )
+    assert fac.post(f"/console/participants/{theirs.id}/delete").status_code == 403
+    db.session.refresh(theirs)
+    assert theirs.name == "Theirs Quxworth"
+    assert theirs.workshop_id == their_workshop.id
+    # Nor can one's own delegate be moved into a workshop one does not run.
+    data["workshop"] = their_workshop.id
+    response = fac.post(f"/console/participants/{ours.id}/edit", data=data)
+    assert response.status_code == 400
+    db.session.refresh(ours)
+    assert ours.workshop_id == mine.id
+
+
+def test_participants_page_lists_only_manageable_delegates(fac, two_workshops):
+    event, _mine, their_workshop, _poll, theirs, ours = two_workshops
+    page = html(fac.get(f"/console/events/{event.id}/participants"))
+    assert "Ours Plumwick" in page
+    assert "Theirs Quxworth" not in page
+    assert f'value="{theirs.id}"' not in page
+    new = html(fac.get(f"/console/events/{event.id}/participants/new"))
+    assert (
+        f'value="{their_workshop.id}"'
+        not in new.split('name="workshop"')[1].split("</select>")[0]
+    )
+
+
+def test_ballot_page_shows_when_the_ballot_last_changed(app, two_workshops):
+    event, _mine, _their_workshop, poll, theirs, _ours = two_workshops
+    ballot = db.session.scalar(sa.select(Ballot).filter_by(participant_id=theirs.id))
+    ballot.updated_at = datetime(2031, 3, 4, 15, 7)
+    db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert client.get(f"/j/{theirs.token}").status_code == 302
+    page = html(client.get(f"/vote/{poll.id}"))
+    assert "Last changed" in page
+    assert "2031" in page and "Mar 4" in page

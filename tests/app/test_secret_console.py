@@ -6,9 +6,18 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from voting import ballots
+from voting import adoption, ballots, disclosure, rounds
+from voting.errors import UserError
 from voting.extensions import db
-from voting.models import AuditEntry, Ballot
+from voting.models import (
+    AuditEntry,
+    Ballot,
+    Option,
+    Poll,
+    Proposal,
+    Round,
+    RoundStatus,
+)
 
 
 @pytest.fixture
@@ -147,3 +156,63 @@ def test_ballot_page_shows_when_the_ballot_last_changed(app, two_workshops):
     page = html(client.get(f"/vote/{poll.id}"))
     assert "Last changed" in page
     assert "2031" in page and "Mar 4" in page
+
+
+# --- 2. a secret round below the minimum is not proposed ----------------------
+
+
+def small_secret_round(fac, voters=2):
+    """A closed secret round of ``fac``'s workshop with ``voters`` ballots."""
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(workshop, options=("A", "B", "C"), secret=True)
+    ids = [o.id for o in poll.options]
+    for _i in range(voters):
+        voter = factories.make_participant(poll.event)
+        ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
+    rounds.close_round(poll.rounds[0].id, "test")
+    return poll
+
+
+def test_a_secret_round_below_the_minimum_cannot_be_proposed(fac):
+    poll = small_secret_round(fac, disclosure.MIN_SECRET_BALLOTS - 1)
+    response = fac.post(f"/console/rounds/{poll.rounds[0].id}/propose")
+    assert response.status_code == 409
+    assert "cannot be proposed" in html(response)
+    assert db.session.scalar(sa.select(sa.func.count(Proposal.id))) == 0
+    assert audits("proposal_opened") == []
+    with pytest.raises(UserError) as refused:
+        adoption.propose(poll.rounds[0], "test")
+    assert refused.value.status == 409
+
+
+def test_a_secret_round_at_the_minimum_can_be_proposed(fac):
+    poll = small_secret_round(fac, disclosure.MIN_SECRET_BALLOTS)
+    response = fac.post(f"/console/rounds/{poll.rounds[0].id}/propose")
+    assert response.status_code == 302
+    assert adoption.latest(poll) is not None
+
+
+def plenary_of(poll, secret):
+    plenary = Poll(
+        event=poll.event,
+        question={"en": "Plenary", "es": "Plenario"},
+        secret=secret,
+        options=[
+            Option(key=o.key, position=o.position, title=dict(o.title))
+            for o in poll.options
+        ],
+        rounds=[Round(number=1, status=RoundStatus.DRAFT)],
+    )
+    db.session.add(plenary)
+    db.session.commit()
+    return plenary
+
+
+@pytest.mark.parametrize("plenary_secret", [True, False])
+def test_a_plenary_over_few_secret_ballots_cannot_be_proposed(fac, plenary_secret):
+    poll = small_secret_round(fac, disclosure.MIN_SECRET_BALLOTS - 1)
+    plenary = plenary_of(poll, plenary_secret)
+    response = fac.post(f"/console/polls/{plenary.id}/propose")
+    assert response.status_code == 409
+    assert "cannot be proposed" in html(response)
+    assert adoption.latest(plenary) is None

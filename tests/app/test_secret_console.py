@@ -216,3 +216,71 @@ def test_a_plenary_over_few_secret_ballots_cannot_be_proposed(fac, plenary_secre
     assert response.status_code == 409
     assert "cannot be proposed" in html(response)
     assert adoption.latest(plenary) is None
+
+
+# --- 3. a closed round is final ----------------------------------------------
+
+POLL_DATA = {
+    "question_es": "¿Prioridades?",
+    "question_en": "Priorities?",
+    "method": "schulze",
+    "weighting": "delegate",
+    "top_k": "2",
+    "allow_unranked": "y",
+    "secret": "y",
+    "results_visibility": "live",
+    "adoption_rule": "consensus",
+    "adoption_threshold": "0.6667",
+}
+
+
+@pytest.fixture
+def started(fac):
+    """A secret poll of ``fac``'s whose round 1 is closed."""
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(workshop, secret=True, status=RoundStatus.CLOSED)
+    return poll
+
+
+@pytest.mark.parametrize(
+    "change", [{"method": "borda"}, {"weighting": "delegation"}, {"top_k": "1"}]
+)
+def test_the_tally_rules_are_frozen_once_a_round_opened(fac, started, change):
+    before = (started.method, started.weighting, started.top_k)
+    data = {**POLL_DATA, "question_en": "Typed by the user", **change}
+    response = fac.post(f"/console/polls/{started.id}/edit", data=data)
+    assert response.status_code == 409
+    page = html(response)
+    assert "a closed round is final" in page
+    assert "Typed by the user" in page  # the form keeps what was typed
+    db.session.refresh(started)
+    assert (started.method, started.weighting, started.top_k) == before
+    assert audits("poll_updated") == []
+    # The question may still be corrected.
+    data = {**POLL_DATA, "question_en": "Priorities, corrected"}
+    assert fac.post(f"/console/polls/{started.id}/edit", data=data).status_code == 302
+    assert started.question["en"] == "Priorities, corrected"
+
+
+def test_the_tally_rules_change_freely_before_the_first_round(fac):
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(workshop, status=RoundStatus.DRAFT)
+    data = {**POLL_DATA, "method": "borda", "weighting": "delegation", "top_k": "1"}
+    assert fac.post(f"/console/polls/{poll.id}/edit", data=data).status_code == 302
+    assert (poll.method, poll.weighting, poll.top_k) == ("borda", "delegation", 1)
+
+
+def test_hidden_results_of_an_open_secret_round_stay_hidden(fac):
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(
+        workshop, secret=True, results_visibility="hidden", status=RoundStatus.OPEN
+    )
+    response = fac.post(f"/console/polls/{poll.id}/edit", data=POLL_DATA)
+    assert response.status_code == 409
+    assert "cannot be made live while a round is open" in html(response)
+    db.session.refresh(poll)
+    assert poll.results_visibility == "hidden"
+    # Once the round is closed (or for a named poll) they may go live.
+    rounds.close_round(poll.rounds[0].id, "test")
+    assert fac.post(f"/console/polls/{poll.id}/edit", data=POLL_DATA).status_code == 302
+    assert poll.results_visibility == "live"

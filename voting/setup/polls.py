@@ -27,6 +27,9 @@ from .events import clean_texts, missing_languages, slugify, unique_slug
 
 #: Settings of a poll that change how ballots are filled in; frozen while open.
 BALLOT_RULES = ("allow_ties", "allow_unranked")
+#: Settings that decide a round's result (the tie rule follows the method);
+#: frozen once the first round opens, so that a closed round stays final.
+TALLY_RULES = ("method", "weighting", "top_k")
 POLL_SETTINGS = (
     "method",
     "weighting",
@@ -152,6 +155,28 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     if poll.secret and not values["secret"] and has_started(poll):
         # Ballots were cast under the promise of secrecy: keep it.
         refuse(_("A secret poll stays secret once voting has started."), 409)
+    if has_started(poll) and any(key in TALLY_RULES for key in changed):
+        refuse(
+            _(
+                "The method, the weighting and the highest-priority tier cannot "
+                "change once the first round has opened: a closed round is final."
+            ),
+            409,
+        )
+    if (
+        poll.secret
+        and is_running(poll)
+        and poll.results_visibility == "hidden"
+        and values["results_visibility"] == "live"
+    ):
+        # Ballots of the open round were cast while the results were hidden.
+        refuse(
+            _(
+                "The results of a secret poll cannot be made live while a round "
+                "is open. Close the round first."
+            ),
+            409,
+        )
     if is_running(poll) and any(key in BALLOT_RULES for key in changed):
         refuse(
             _(

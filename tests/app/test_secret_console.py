@@ -1,5 +1,7 @@
 """Secret-ballot leaks through the console, the exports and the record."""
 
+import json
+import re
 from datetime import datetime
 
 import pytest
@@ -284,3 +286,60 @@ def test_hidden_results_of_an_open_secret_round_stay_hidden(fac):
     rounds.close_round(poll.rounds[0].id, "test")
     assert fac.post(f"/console/polls/{poll.id}/edit", data=POLL_DATA).status_code == 302
     assert poll.results_visibility == "live"
+
+
+# --- 4. the weights file publishes totals per distinct order ------------------
+
+
+def test_weights_file_has_one_total_per_distinct_order(
+    secretariat_client, runner, tmp_path
+):
+    from tests.app.test_exports import TITLES, alternatives, make_room
+
+    # Chile's three delegates agree; Brasil's two do not; Argentina has one.
+    rankings = [[[0], [1], [2]]] * 3 + [[[0], [1], [2]], [[2], [1], [0]]]
+    rankings += [[[1], [0], [2]]]
+    poll, round_, _ = make_room(
+        "delegation", titles=TITLES[:3], rankings=rankings, groups=[2, 2, 2, 1, 1, 0]
+    )
+    base = f"/secretariat/rounds/{round_.id}/export"
+    ballots_file = secretariat_client.get(f"{base}.toi")
+    weights = secretariat_client.get(f"{base}.weights")
+    assert ballots_file.status_code == weights.status_code == 200
+    lines = weights.get_data(as_text=True).splitlines()
+    assert lines[0] == "order,weight"
+    rows = dict(line.rsplit(",", 1) for line in lines[1:])
+    orders = [
+        line.split(": ", 1)[1]
+        for line in ballots_file.get_data(as_text=True).splitlines()
+        if not line.startswith("#")
+    ]
+    # Each distinct order once, in both files, with the sum of its weights:
+    # nothing shows a single delegate's share of a delegation (1/3 of Chile).
+    assert sorted(rows) == sorted(f'"{o}"' for o in orders)
+    assert len(rows) == len(set(rows)) == 3
+    assert {o: float(w) for o, w in rows.items()} == pytest.approx(
+        {'"1,2,3"': 1.5, '"3,2,1"': 0.5, '"2,1,3"': 1.0}
+    )
+    assert not any(w.startswith("0.33") for w in rows.values())
+    counts = sorted(
+        int(line.split(":")[0])
+        for line in ballots_file.get_data(as_text=True).splitlines()
+        if not line.startswith("#")
+    )
+    assert counts == [1, 1, 4]
+    name = re.search(
+        r'filename="?([^";]+)', ballots_file.headers["Content-Disposition"]
+    )
+    toi = tmp_path / name.group(1)
+    toi.write_bytes(ballots_file.data)
+    csv_path = tmp_path / "ballots.weights.csv"
+    csv_path.write_bytes(weights.data)
+    recount = runner.invoke(
+        args=["tally", str(toi), "--weights", str(csv_path), "--method", poll.method]
+    )
+    assert recount.exit_code == 0, recount.output
+    out = json.loads(recount.output)
+    assert out["ranking"] == alternatives(round_)
+    meta = secretariat_client.get(f"{base}.json").get_json()["sections"][0]
+    assert out["source"]["sha256"] == meta["metadata"]["ballot_file_sha256"]

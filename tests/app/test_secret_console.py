@@ -343,3 +343,100 @@ def test_weights_file_has_one_total_per_distinct_order(
     assert out["ranking"] == alternatives(round_)
     meta = secretariat_client.get(f"{base}.json").get_json()["sections"][0]
     assert out["source"]["sha256"] == meta["metadata"]["ballot_file_sha256"]
+
+
+# --- 5. option texts corrected once ballots are in -----------------------------
+
+
+@pytest.fixture
+def voted(fac):
+    """A named poll of ``fac``'s with three ballots in its closed round 1."""
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(workshop, secret=False)
+    ids = [o.id for o in poll.options]
+    for _i in range(3):
+        voter = factories.make_participant(poll.event)
+        ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
+    rounds.close_round(poll.rounds[0].id, "test")
+    return poll
+
+
+def option_data(option, **change):
+    return {
+        "title_es": option.title["es"],
+        "title_en": option.title["en"],
+        "description_es": "",
+        "description_en": "",
+        **change,
+    }
+
+
+def test_an_option_text_after_ballots_needs_a_reason(fac, voted):
+    option = voted.options[0]
+    url = f"/console/options/{option.id}/edit"
+    assert "Reason for the correction" in html(fac.get(url))
+    response = fac.post(url, data=option_data(option, title_en="A, reworded"))
+    assert response.status_code == 400
+    assert "give the reason" in html(response)
+    assert "A, reworded" in html(response)  # what was typed is kept
+    db.session.refresh(option)
+    assert option.title["en"] == "A"
+    response = fac.post(
+        url, data=option_data(option, title_en="A, reworded", reason="Typo  ")
+    )
+    assert response.status_code == 302
+    assert option.title["en"] == "A, reworded"
+    entry = audits("option_updated")[-1]
+    assert entry.details["reason"] == "Typo"
+    assert entry.details["old"]["title"]["en"] == "A"
+    assert entry.details["new"]["title"]["en"] == "A, reworded"
+    # Saving without a change needs no reason.
+    assert fac.post(url, data=option_data(option)).status_code == 302
+
+
+def test_an_option_text_before_ballots_needs_no_reason(fac):
+    workshop = factories.make_workshop(facilitators=[fac.account])
+    poll = factories.make_poll(workshop, status=RoundStatus.DRAFT)
+    option = poll.options[0]
+    url = f"/console/options/{option.id}/edit"
+    assert "Reason for the correction" not in html(fac.get(url))
+    response = fac.post(url, data=option_data(option, title_en="A, reworded"))
+    assert response.status_code == 302
+    assert "reason" not in audits("option_updated")[-1].details
+
+
+def test_pasted_translations_after_ballots_need_a_reason(fac, voted):
+    url = f"/console/polls/{voted.id}/options/paste"
+    data = {"mode": "translate", "lines_en": "Alpha\nB\nC"}
+    response = fac.post(url, data=data)
+    assert response.status_code == 400
+    db.session.refresh(voted.options[0])
+    assert voted.options[0].title["en"] == "A"
+    assert audits("options_translated") == []
+    response = fac.post(url, data={**data, "reason": "The agreed wording"})
+    assert response.status_code == 302
+    assert voted.options[0].title["en"] == "Alpha"
+    entry = audits("options_translated")[-1]
+    assert entry.details["reason"] == "The agreed wording"
+    (change,) = entry.details["changes"]
+    assert change["option_id"] == voted.options[0].id
+    assert change["old"]["title"]["en"] == "A"
+    assert change["new"]["title"]["en"] == "Alpha"
+
+
+def test_the_record_lists_the_corrections_to_option_texts(
+    fac, secretariat_client, voted
+):
+    option = voted.options[1]
+    fac.post(
+        f"/console/options/{option.id}/edit",
+        data=option_data(option, title_en="Bee", reason="Agreed in the plenary"),
+    )
+    secretariat_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    base = f"/secretariat/rounds/{voted.rounds[0].id}/export"
+    page = html(secretariat_client.get(f"{base}.html?lang=en"))
+    assert "Corrections to option texts" in page
+    assert "“B” became “Bee”" in page
+    assert "Reason: Agreed in the plenary" in page
+    pdf = secretariat_client.get(f"{base}.pdf?lang=en")
+    assert pdf.status_code == 200

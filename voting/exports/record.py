@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .. import adoption, charts, presentation
 from ..errors import UserError
+from . import corrections
 from .tables import Section, metadata
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -143,6 +144,9 @@ class RecordSection:
     bars: list[tuple]
     details_title: str
     details: list[tuple[str, str]]
+    corrections_title: str = ""
+    #: ``(when, text)`` of each option text corrected once ballots were in.
+    corrections: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _highest_intro(count: int) -> str:
@@ -400,9 +404,12 @@ def build(sections: list[Section], langs: list[str]) -> list[RecordSection]:
         with force_locale(langs[0]):
             details_title = _("Technical details")
             details = _details(section)
+            fixes = (_("Corrections to option texts"), corrections.rows(section.poll))
         first = columns[0]
         out.append(
-            RecordSection(columns, first.chart, first.bars, details_title, details)
+            RecordSection(
+                columns, first.chart, first.bars, details_title, details, *fixes
+            )
         )
     return out
 
@@ -472,6 +479,8 @@ def render_pdf(sections: list[Section], langs: list[str]) -> bytes:
         _columns(pdf, record.columns)
         _bars(pdf, record.bars)
         _details_table(pdf, record.details_title, record.details)
+        if record.corrections:
+            _details_table(pdf, record.corrections_title, record.corrections)
     return bytes(pdf.output())
 
 

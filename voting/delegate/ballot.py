@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -130,9 +129,6 @@ def _ballot_page(
         round=round_,
         ballot=ballot,
         tiers=ranking_titles(poll, ballot.ranking, current) if ballot else [],
-        # A reissued link lets somebody else change the ballot: the delegate
-        # sees when it last changed.
-        changed=format_datetime(ballot.updated_at, "medium") + " UTC" if ballot else "",
         options=option_rows(poll, current),
         ranks=ranks,
         error=error,

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from . import audit, tallies
+from . import audit, disclosure, tallies
 from .ballots import request_hash, stored_response
 from .errors import UserError
 from .extensions import db
@@ -122,13 +122,25 @@ def propose(round_: Round, actor: str) -> Proposal:
     result = tallies.for_round(round_)
     if result.tally is None:
         raise UserError(_("A round without ballots has no list to adopt."), 409)
+    allowed = disclosure.proposal(round_.poll, result.turnout.ballots)
+    if not allowed:
+        raise UserError(allowed.reason, 409)
     items, cut = items_from_ranking(result.tally.ranking, round_.poll.top_k)
     return _new_proposal(round_.poll, items, cut, round_.id, actor)
 
 
 def propose_plenary(plenary: Poll, actor: str) -> Proposal:
     """Propose the plenary consolidation of the workshops' closed rounds."""
-    result = tallies.for_plenary(plenary).result
+    pooled = tallies.for_plenary(plenary)
+    result = pooled.result
+    # The pooled list must not reveal a few secret ballots: neither the
+    # plenary's own, nor those of one secret workshop among public ones (the
+    # pool leaves such a workshop out, and a list without it is no plenary's).
+    checks = [(poll, source.turnout.ballots) for poll, source in pooled.sources]
+    for poll, ballots in [*checks, (plenary, result.turnout.ballots)]:
+        allowed = disclosure.proposal(poll, ballots) if ballots else True
+        if not allowed:
+            raise UserError(allowed.reason, 409)
     if result.tally is None:
         raise UserError(
             _("No workshop has closed a round over these options yet."), 409

@@ -74,6 +74,21 @@ def ballot_file(poll: Poll, ballots: int) -> Decision:
     return Decision(True)
 
 
+def proposal(poll: Poll, ballots: int) -> Decision:
+    """May the round's ranking be proposed for adoption (and so projected)?"""
+    if _too_few(poll, ballots):
+        return Decision(
+            False,
+            _(
+                "A secret round with fewer than %(n)d ballots cannot be proposed: "
+                "the list on the projector would reveal how those few delegates "
+                "voted.",
+                n=MIN_SECRET_BALLOTS,
+            ),
+        )
+    return Decision(True)
+
+
 def batched(poll: Poll, round_: Round) -> bool:
     """Is what the room sees of this round a publication (secret and open)?"""
     return poll.secret and round_.status == RoundStatus.OPEN

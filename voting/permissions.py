@@ -15,8 +15,10 @@ from flask_login import current_user, login_required
 from .extensions import db, login_manager
 from .models import (
     Account,
+    Ballot,
     Event,
     Option,
+    Participant,
     Poll,
     Proposal,
     Role,
@@ -79,6 +81,10 @@ def workshop_of(obj) -> Workshop | None:
         return obj.workshop
     if isinstance(obj, Option | Round | Proposal):
         return obj.poll.workshop
+    if isinstance(obj, Participant) and obj.workshop_id is not None:
+        # A delegate who sits in a workshop is that workshop's; one who may
+        # vote in every poll is event-level data.
+        return db.session.get(Workshop, obj.workshop_id)
     return None
 
 
@@ -97,8 +103,9 @@ def can_manage(account: Account, obj) -> bool:
     """Whether ``account`` may see and change ``obj``.
 
     Admins manage everything. A facilitator manages the workshops assigned to
-    them, their polls and rounds, and the event-level data (event, plenary
-    polls, delegations, participants) of events where they run a workshop.
+    them, their polls, rounds and participants, and the event-level data
+    (event, plenary polls, delegations, participants of every poll) of events
+    where they run a workshop.
     """
     if not getattr(account, "is_authenticated", False):
         return False
@@ -111,6 +118,44 @@ def can_manage(account: Account, obj) -> bool:
     if workshop is not None:
         return workshop.id in mine
     return any(w.id in mine for w in event_of(obj).workshops)
+
+
+def can_issue_link(account: Account, participant: Participant) -> bool:
+    """Whether ``account`` may give ``participant`` a new personal link.
+
+    A new link opens the participant's ballots: besides managing the
+    participant, the account must manage every poll they have voted in (a
+    delegate of every poll may have voted in another facilitator's workshop).
+    """
+    if not can_manage(account, participant):
+        return False
+    polls = db.session.scalars(
+        sa.select(Poll)
+        .join(Round, Round.poll_id == Poll.id)
+        .join(Ballot, Ballot.round_id == Round.id)
+        .where(Ballot.participant_id == participant.id)
+        .distinct()
+    )
+    return all(can_manage(account, poll) for poll in polls)
+
+
+def visible_participants(account: Account, participants) -> list[Participant]:
+    """The participants among ``participants`` (of one event) the account
+    can manage: :func:`can_manage` without a query per participant."""
+    participants = list(participants)
+    if not participants or not getattr(account, "is_authenticated", False):
+        return []
+    if is_admin(account):
+        return participants
+    if account.role != Role.FACILITATOR:
+        return []
+    mine = facilitated_workshop_ids(account)
+    event_level = any(w.id in mine for w in participants[0].event.workshops)
+    return [
+        p
+        for p in participants
+        if (p.workshop_id in mine if p.workshop_id is not None else event_level)
+    ]
 
 
 def visible_events(account: Account) -> list[Event]:

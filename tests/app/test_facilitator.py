@@ -423,16 +423,23 @@ def test_a_new_secret_poll_shows_its_results_at_close(fac, mine):
 def test_ballot_rules_are_frozen_while_a_round_is_open(fac, mine):
     mine.rounds[0].status = RoundStatus.OPEN
     _db.session.commit()
-    data = {**POLL_DATA, "top_k": "2", "allow_unranked": "y", "secret": "y"}
+    data = {
+        **POLL_DATA,
+        "method": mine.method,
+        "weighting": mine.weighting,
+        "top_k": "2",
+        "allow_unranked": "y",
+        "secret": "y",
+    }
     response = fac.post(f"/console/polls/{mine.id}/edit", data=data)
     assert response.status_code == 409
     assert "Close the round first" in html(response)
     _db.session.refresh(mine)
     assert not mine.allow_ties
-    # the method and visibility may change at any time
+    # the adoption rule and hiding the results may change at any time
     data.pop("allow_ties")
     assert fac.post(f"/console/polls/{mine.id}/edit", data=data).status_code == 302
-    assert mine.method == "borda"
+    assert mine.results_visibility == "hidden"
 
 
 def test_a_secret_poll_stays_secret_once_voting_started(fac, mine):

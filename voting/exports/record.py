@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from . import record_pdf
+from . import corrections, record_pdf
 from .record_adoption import adoption_text
 from .record_pdf import FONT_DIR, STYLES
 from .record_text import (
@@ -87,9 +87,12 @@ def build(sections: list[Section], langs: list[str]) -> list[RecordSection]:
         with force_locale(langs[0]):
             details_title = _("Technical details")
             details = _details(section)
+            fixes = (_("Corrections to option texts"), corrections.rows(section.poll))
         first = columns[0]
         out.append(
-            RecordSection(columns, first.chart, first.bars, details_title, details)
+            RecordSection(
+                columns, first.chart, first.bars, details_title, details, *fixes
+            )
         )
     return out
 

@@ -65,6 +65,8 @@ def render(
         _columns(pdf, record.columns)
         _bars(pdf, record.bars)
         _details_table(pdf, record.details_title, record.details)
+        if record.corrections:
+            _details_table(pdf, record.corrections_title, record.corrections)
     return bytes(pdf.output())
 
 

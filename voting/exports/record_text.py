@@ -135,6 +135,9 @@ class RecordSection:
     bars: list[tuple]
     details_title: str
     details: list[tuple[str, str]]
+    corrections_title: str = ""
+    #: ``(when, text)`` of each option text corrected once ballots were in.
+    corrections: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _highest_intro(count: int) -> str:

@@ -239,8 +239,22 @@ class OptionForm(ConsoleForm):
     submit = SubmitField(_l("Save"))
 
 
+def reason_field() -> TextAreaField:
+    """The reason for changing option texts once a poll has ballots (the view
+    removes it before the first ballot; the service requires it after)."""
+    return TextAreaField(
+        _l("Reason for the correction"),
+        description=_l(
+            "Ballots have been cast: say why the text changes. The record lists "
+            "the correction with the old and the new text."
+        ),
+        validators=[Optional(), Length(max=500)],
+    )
+
+
 add_translated(OptionForm, "title", _l("Title"), 300)
 add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
+OptionForm.reason = reason_field()
 
 
 class BulkOptionsForm(ConsoleForm):
@@ -259,6 +273,7 @@ class BulkOptionsForm(ConsoleForm):
 
 
 add_translated(BulkOptionsForm, "lines", _l("One option per line"), 20000, area=True)
+BulkOptionsForm.reason = reason_field()
 
 
 class DelegationForm(ConsoleForm):

@@ -1,7 +1,8 @@
 """Setting up an event: every mutation of the set-up, with its audit entry.
 
 Views and CLI commands call the functions of :mod:`.events`, :mod:`.polls`,
-:mod:`.people`, :mod:`.imports` and :mod:`.badges`; each one checks its input,
+:mod:`.options` (with :mod:`.corrections`), :mod:`.people`, :mod:`.imports`
+and :mod:`.badges`; each one checks its input,
 changes the database, appends an audit entry (:func:`voting.audit.record`)
 naming the actor and commits — or raises :class:`voting.errors.UserError`
 having stored nothing. Round transitions live in :mod:`voting.rounds`.

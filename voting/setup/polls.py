@@ -1,4 +1,4 @@
-"""Polls, their settings and options, and what the poll page counts."""
+"""Polls and their settings, what the poll page counts; options: :mod:`.options`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import audit, disclosure, rounds
 from ..aggregation import METHODS
@@ -14,7 +13,6 @@ from ..extensions import db
 from ..models import (
     Ballot,
     Event,
-    Option,
     Poll,
     Round,
     RoundStatus,
@@ -23,10 +21,13 @@ from ..models import (
 )
 from ..tallies import eligible_participants
 from . import refuse
-from .events import clean_texts, missing_languages, slugify, unique_slug
+from .events import clean_texts, missing_languages
 
 #: Settings of a poll that change how ballots are filled in; frozen while open.
 BALLOT_RULES = ("allow_ties", "allow_unranked")
+#: Settings that decide a round's result (the tie rule follows the method);
+#: frozen once the first round opens, so that a closed round stays final.
+TALLY_RULES = ("method", "weighting", "top_k")
 POLL_SETTINGS = (
     "method",
     "weighting",
@@ -162,6 +163,28 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     if poll.secret and not values["secret"] and has_started(poll):
         # Ballots were cast under the promise of secrecy: keep it.
         refuse(_("A secret poll stays secret once voting has started."), 409)
+    if has_started(poll) and any(key in TALLY_RULES for key in changed):
+        refuse(
+            _(
+                "The method, the weighting and the highest-priority tier cannot "
+                "change once the first round has opened: a closed round is final."
+            ),
+            409,
+        )
+    if (
+        poll.secret
+        and is_running(poll)
+        and poll.results_visibility == "hidden"
+        and values["results_visibility"] == "live"
+    ):
+        # Ballots of the open round were cast while the results were hidden.
+        refuse(
+            _(
+                "The results of a secret poll cannot be made live while a round "
+                "is open. Close the round first."
+            ),
+            409,
+        )
     if is_running(poll) and any(key in BALLOT_RULES for key in changed):
         refuse(
             _(
@@ -186,189 +209,6 @@ def check_ready(round_: Round) -> None:
     """Refuse to open a round of a poll with fewer than two options."""
     if round_.status == RoundStatus.DRAFT and len(round_.poll.options) < 2:
         refuse(_("Add at least two options before opening the round."), 409)
-
-
-def _check_options_editable(poll: Poll) -> None:
-    if has_started(poll):
-        refuse(
-            _(
-                "Options can be added or removed only before the first round "
-                "opens: ballots refer to them."
-            ),
-            409,
-        )
-
-
-def add_option(
-    poll: Poll, title: dict, description: dict, actor: str, key: str = ""
-) -> Option:
-    """Add one option to a poll that has not started."""
-    _check_options_editable(poll)
-    event = poll.event
-    title = clean_texts(title, event.language_list)
-    if not title:
-        refuse(_("An option needs a title."))
-    if len(poll.options) >= MAX_OPTIONS:
-        refuse(_("A poll has at most %(n)d options.", n=MAX_OPTIONS))
-    taken = {o.key for o in poll.options}
-    key = (
-        slugify(key, 60)
-        if key.strip()
-        else unique_slug(
-            slugify(title.get(event.default_language) or next(iter(title.values()))),
-            taken,
-            60,
-        )
-    )
-    if key in taken:
-        refuse(_("Another option of this poll uses the key %(key)s.", key=key))
-    option = Option(
-        poll=poll,
-        key=key,
-        title=title,
-        description=clean_texts(description, event.language_list),
-        position=max((o.position for o in poll.options), default=-1) + 1,
-    )
-    db.session.add(option)
-    db.session.flush()
-    audit.record(
-        actor, "option_added", event.id, poll_id=poll.id, option_id=option.id, key=key
-    )
-    db.session.commit()
-    return option
-
-
-def update_option(option: Option, title: dict, description: dict, actor: str) -> Option:
-    """Change an option's texts (allowed at any time: ballots hold ids)."""
-    event = option.poll.event
-    title = clean_texts(title, event.language_list)
-    if not title:
-        refuse(_("An option needs a title."))
-    option.title = title
-    option.description = clean_texts(description, event.language_list)
-    audit.record(
-        actor, "option_updated", event.id, poll_id=option.poll_id, option_id=option.id
-    )
-    db.session.commit()
-    return option
-
-
-def delete_option(option: Option, actor: str) -> None:
-    """Remove an option from a poll that has not started."""
-    poll = option.poll
-    _check_options_editable(poll)
-    audit.record(
-        actor,
-        "option_deleted",
-        poll.event_id,
-        poll_id=poll.id,
-        option_id=option.id,
-        key=option.key,
-    )
-    poll.options.remove(option)
-    db.session.commit()
-
-
-def move_option(option: Option, step: int, actor: str) -> None:
-    """Move an option one place up (-1) or down (+1) in the poll's order."""
-    options = list(option.poll.options)
-    index = options.index(option)
-    target = index + step
-    if not 0 <= target < len(options):
-        return
-    options[index], options[target] = options[target], options[index]
-    for position, each in enumerate(options):
-        each.position = position
-    audit.record(
-        actor,
-        "option_moved",
-        option.poll.event_id,
-        poll_id=option.poll_id,
-        option_id=option.id,
-        position=target,
-    )
-    db.session.commit()
-
-
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def bulk_options(
-    poll: Poll, pasted: dict[str, str], mode: str, actor: str
-) -> list[Option]:
-    """Paste options one per line per language: line n of each list is option n.
-
-    ``mode`` "append" adds new options (before the first round only);
-    "translate" fills the titles of the existing options, in their order.
-    """
-    event = poll.event
-    lists = {lang: _lines(pasted.get(lang)) for lang in event.language_list}
-    lists = {lang: lines for lang, lines in lists.items() if lines}
-    if not lists:
-        refuse(_("Paste at least one line."))
-    counts = {len(lines) for lines in lists.values()}
-    if len(counts) > 1:
-        detail = ", ".join(f"{lang}: {len(lines)}" for lang, lines in lists.items())
-        refuse(
-            _(
-                "Every language needs the same number of lines (%(detail)s).",
-                detail=detail,
-            )
-        )
-    count = counts.pop()
-    for lines in lists.values():
-        if any(len(line) > 300 for line in lines):
-            refuse(_("A line is longer than 300 characters."))
-    if mode == "translate":
-        if count != len(poll.options):
-            refuse(
-                ngettext(
-                    "The poll has %(num)d option but %(m)d lines were pasted.",
-                    "The poll has %(num)d options but %(m)d lines were pasted.",
-                    len(poll.options),
-                    m=count,
-                )
-            )
-        for i, option in enumerate(poll.options):
-            option.title = {**option.title, **{code: v[i] for code, v in lists.items()}}
-        audit.record(
-            actor,
-            "options_translated",
-            event.id,
-            poll_id=poll.id,
-            languages=sorted(lists),
-        )
-        db.session.commit()
-        return list(poll.options)
-    if mode != "append":
-        refuse(_("Unknown paste mode."))
-    _check_options_editable(poll)
-    if len(poll.options) + count > MAX_OPTIONS:
-        refuse(_("A poll has at most %(n)d options.", n=MAX_OPTIONS))
-    taken = {o.key for o in poll.options}
-    position = max((o.position for o in poll.options), default=-1) + 1
-    created = []
-    for i in range(count):
-        title = {lang: lines[i] for lang, lines in lists.items()}
-        first = title.get(event.default_language) or next(iter(title.values()))
-        key = unique_slug(slugify(first), taken, 60)
-        taken.add(key)
-        option = Option(
-            poll=poll, key=key, title=title, description={}, position=position + i
-        )
-        db.session.add(option)
-        created.append(option)
-    db.session.flush()
-    audit.record(
-        actor,
-        "options_pasted",
-        event.id,
-        poll_id=poll.id,
-        option_ids=[o.id for o in created],
-    )
-    db.session.commit()
-    return created
 
 
 def run_round_transition(round_: Round, transition, actor: str) -> Round:

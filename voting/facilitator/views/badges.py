@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ...errors import UserError
 from ...models import Event
-from ...permissions import role_required
+from ...permissions import can_issue_link, role_required, visible_participants
 from ...setup import badges as badge_setup
 from .. import bp, forms
 from .common import FACILITATOR, actor, lang, load
@@ -19,9 +20,16 @@ def badges(event_id):
     """Issue new personal links to the selected participants; print their badges."""
     event = load(Event, event_id)
     form = forms.BadgeForm()
+    people = event.participants
     form.participants.choices = forms.choices(
-        [(p.id, p.name) for p in event.participants]
+        [(p.id, p.name) for p in visible_participants(current_user, people)]
     )
+    # A new link opens the participant's ballots: one the account may not
+    # manage (another workshop's delegate, or one who voted there) is a 403,
+    # and nobody of the selection gets a link.
+    chosen = {str(i) for i in form.participants.raw_data or ()}
+    if any(str(p.id) in chosen and not can_issue_link(current_user, p) for p in people):
+        abort(403)
     if not form.validate_on_submit():
         flash(_("Select at least one participant."), "error")
         return redirect(url_for(".participants", event_id=event.id)), 303

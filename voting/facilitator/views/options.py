@@ -9,7 +9,8 @@ from flask_babel import ngettext
 
 from ...models import Option, Poll
 from ...permissions import role_required
-from ...setup import polls as poll_setup
+from ...setup import corrections
+from ...setup import options as option_setup
 from .. import bp, forms
 from .common import FACILITATOR, actor, form_page, load, post_action, require_action
 from .polls import render_poll
@@ -20,17 +21,30 @@ PASTE_INTRO = _l(
 )
 
 
+def needs_reason(form, poll: Poll) -> None:
+    """Keep the reason field only once the poll has ballots (then required)."""
+    if corrections.has_ballots(poll):
+        form.reason.flags.required = True
+    else:
+        del form.reason
+
+
+def reason_of(form) -> str:
+    return form.reason.data or "" if "reason" in form else ""
+
+
 @bp.route("/polls/<int:poll_id>/options/new", methods=["GET", "POST"])
 @role_required(FACILITATOR)
 def add_option(poll_id):
     """Add one option with its title and description per language."""
     poll = load(Poll, poll_id)
     form = forms.OptionForm()
+    del form.reason  # options are added before the first round only
     return form_page(
         form,
         _("New option"),
         poll.event,
-        lambda: poll_setup.add_option(
+        lambda: option_setup.add_option(
             poll,
             forms.texts(form, "title"),
             forms.texts(form, "description"),
@@ -51,6 +65,7 @@ def edit_option(option_id):
     poll = option.poll
     form = forms.OptionForm()
     del form.key
+    needs_reason(form, poll)
     if request.method == "GET":
         forms.fill_texts(form, "title", option.title)
         forms.fill_texts(form, "description", option.description)
@@ -58,11 +73,12 @@ def edit_option(option_id):
         form,
         _("Edit option"),
         poll.event,
-        lambda: poll_setup.update_option(
+        lambda: option_setup.update_option(
             option,
             forms.texts(form, "title"),
             forms.texts(form, "description"),
             actor(),
+            reason=reason_of(form),
         ),
         _("Option saved."),
         url_for(".poll", poll_id=poll.id),
@@ -77,7 +93,7 @@ def delete_option(option_id):
     option = load(Option, option_id)
     poll = option.poll
     return post_action(
-        lambda: poll_setup.delete_option(option, actor()),
+        lambda: option_setup.delete_option(option, actor()),
         _("Option removed."),
         url_for(".poll", poll_id=poll.id),
         lambda status: render_poll(poll, status),
@@ -93,7 +109,7 @@ def move_option(option_id):
     if step is None:
         abort(400)
     require_action()
-    poll_setup.move_option(option, step, actor())
+    option_setup.move_option(option, step, actor())
     return redirect(url_for(".poll", poll_id=option.poll_id))
 
 
@@ -103,12 +119,17 @@ def bulk_options(poll_id):
     """Paste options one per line, a list per language."""
     poll = load(Poll, poll_id)
     form = forms.BulkOptionsForm()
+    needs_reason(form, poll)
     return form_page(
         form,
         _("Paste options"),
         poll.event,
-        lambda: poll_setup.bulk_options(
-            poll, forms.texts(form, "lines"), form.mode.data, actor()
+        lambda: option_setup.bulk_options(
+            poll,
+            forms.texts(form, "lines"),
+            form.mode.data,
+            actor(),
+            reason=reason_of(form),
         ),
         lambda options: ngettext(
             "%(num)d option saved.", "%(num)d options saved.", len(options)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 
 from ...errors import UserError
 from ...models import Delegation, Event, Participant, Workshop
-from ...permissions import role_required
+from ...permissions import role_required, visible_participants, visible_workshops
 from ...setup import imports as import_setup
 from ...setup import people as people_setup
 from .. import bp, forms
@@ -97,10 +98,11 @@ def delete_delegation(delegation_id):
 
 
 def workshop_choices(event: Event):
-    """A participant's workshop: one of the event's, or every poll (0)."""
+    """A participant's workshop: one of the event's the account runs, or
+    every poll (0)."""
     return forms.choices(
         [(0, _("Every poll of the event"))]
-        + [(w.id, w.title(lang())) for w in event.workshops]
+        + [(w.id, w.title(lang())) for w in visible_workshops(current_user, event)]
     )
 
 
@@ -144,7 +146,9 @@ def render_participants(event: Event, status: int = 200):
         render_template(
             "facilitator/participants.html",
             event=event,
-            people=people_setup.participants_by_delegation(event),
+            people=visible_participants(
+                current_user, people_setup.participants_by_delegation(event)
+            ),
             form=forms.BadgeForm(),
             workshops={w.id: w for w in event.workshops},
             action=forms.ActionForm(),

@@ -18,6 +18,7 @@ from voting.extensions import db
 from voting.models import (
     AuditEntry,
     Ballot,
+    ConsentAnswer,
     Delegation,
     Option,
     Participant,
@@ -340,3 +341,16 @@ def test_python_and_sql_agree_on_who_may_vote(app, db, two_workshops):
         "registered, every poll",
         "walk-in, A",
     }
+
+
+def test_a_waiting_walk_in_answers_no_consent_check(app, world):
+    phone = walk_in(app, world.event, "Quentin Lobby", world.delegations[0])
+    with force_locale("en"):
+        waiting = gettext("Waiting for the facilitator to admit you.")
+    answer = phone.post(
+        f"/api/proposals/{world.proposal.id}/answer", json={"answer": "object"}
+    )
+    assert answer.status_code == 403 and answer.json["message"] == waiting
+    page = phone.get(f"/vote/consent/{world.proposal.id}")
+    assert page.status_code == 403 and waiting in html_of(page)
+    assert db.session.scalar(sa.select(sa.func.count(ConsentAnswer.id))) == 0

@@ -3,7 +3,8 @@
 A delegate is known by the session alone: ``participant_id`` and ``event_id``,
 ``link`` (a prefix of the participant's token hash, so that reissuing the
 personal link ends every older session) and ``via`` ("link" or "code":
-delegates who joined with the event code may vote only in open-mode polls).
+delegates who joined with the event code may vote only in open-mode polls,
+and only once a facilitator has admitted them: see :mod:`voting.lobby`).
 Used by the delegate pages and the delegate API alike.
 """
 

@@ -35,10 +35,9 @@ def answer_proposal(proposal_id: int):
 
     Responses (JSON): 200 ``{"answer", "reason", "revision"}`` (a replay
     carries ``Idempotent-Replayed: true``); 400 bad body or key; 401 no
-    delegate session; 403 a proposal the delegate cannot answer (or a walk-in
-    not admitted yet); 404 no such
-    proposal; 409 the check is closed (nothing stored); 422 the same key was
-    used with another answer.
+    delegate session; 403 a proposal the delegate cannot answer, or a walk-in
+    not admitted yet; 404 no such proposal; 409 the check is closed (nothing
+    stored); 422 the same key was used with another answer.
     """
     participant = current_participant()
     if participant is None:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import audit
+from .delegates import waiting_message
 from .errors import UserError
 from .extensions import db
 from .models import (
@@ -279,13 +280,18 @@ def cast(
 ) -> CastResult:
     """Record (or revise) the participant's ballot in an open round, atomically.
 
-    In one transaction: lock the round row against a concurrent close, check
-    it is open and the participant eligible (``by_code``: joined with the
-    event code, which votes in open-mode polls only), upsert the ballot (one
-    per participant and round), remember the answer under the idempotency
-    key, append an audit entry and bump the round's version. A replayed key
-    returns the first answer and writes nothing.
+    A walk-in the facilitator has not admitted yet is refused (403) before
+    anything is read. Then, in one transaction: lock the round row against a
+    concurrent close, check it is open and the participant eligible
+    (``by_code``: joined with the event code, which votes in open-mode polls
+    only), upsert the ballot (one per participant and round), remember the
+    answer under the idempotency key, append an audit entry and bump the
+    round's version. A replayed key returns the first answer and writes
+    nothing.
     """
+    if not participant.admitted:
+        # A walk-in waiting in the lobby: no ballot, nothing counted.
+        raise UserError(waiting_message(), 403)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise UserError(_("The submission key is invalid."))
     connection = db.session.connection()

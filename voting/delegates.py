@@ -3,7 +3,8 @@
 A delegate is known by the session alone: ``participant_id`` and ``event_id``,
 ``link`` (a prefix of the participant's token hash, so that reissuing the
 personal link ends every older session) and ``via`` ("link" or "code":
-delegates who joined with the event code may vote only in open-mode polls).
+delegates who joined with the event code may vote only in open-mode polls,
+and only once a facilitator has admitted them: see :mod:`voting.lobby`).
 Used by the delegate pages and the delegate API alike.
 """
 
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from . import audit
-from .errors import fail
+from .errors import UserError, fail
 from .extensions import db
 from .models import (
     Delegation,
@@ -27,6 +28,7 @@ from .models import (
     Poll,
     Round,
     RoundStatus,
+    Workshop,
     hash_join_code,
     hash_token,
     normalise_join_code,
@@ -95,6 +97,15 @@ def delegate_required(view):
     return wrapped
 
 
+def waiting_message() -> str:
+    return _("Waiting for the facilitator to admit you.")
+
+
+def awaiting_admission(participant: Participant) -> bool:
+    """A walk-in the facilitator has not admitted yet: may not vote anywhere."""
+    return not participant.admitted
+
+
 def joined_by_code() -> bool:
     """Joined with the event code (not a personal link): open-mode polls only."""
     return session.get("via") == "code"
@@ -140,18 +151,56 @@ def event_for_code(raw: str) -> Event | None:
     return event
 
 
+def join_workshops(event: Event) -> list[Workshop]:
+    """The workshops a walk-in may join: those with an open-mode poll, in order."""
+    with_open_polls = {p.workshop_id for p in event.polls if p.open_mode}
+    return [w for w in event.workshops if w.id in with_open_polls]
+
+
 def join_by_code(
-    event: Event, name: str, delegation_id: int | None, language: str | None
+    event: Event,
+    name: str,
+    delegation_id: int | None,
+    language: str | None,
+    workshop_id: int | None = None,
 ) -> Participant:
-    """A walk-in who joined with the event code: a participant with no link."""
+    """A walk-in who joined with the event code: a participant with no link,
+    waiting in the lobby until a facilitator admits them.
+
+    A walk-in sits in one workshop: the one chosen when several have open-mode
+    polls, the only one otherwise (none when only plenary polls are open);
+    the delegation is only a claim until the facilitator admits them.
+    """
+    workshops = join_workshops(event)
+    if len(workshops) == 1:
+        workshop_id = workshops[0].id
+    elif not workshops:
+        workshop_id = None
+    elif workshop_id not in {w.id for w in workshops}:
+        raise UserError(_("Choose your workshop."))
     delegation = db.session.get(Delegation, delegation_id) if delegation_id else None
+    if delegation is not None and delegation.event_id != event.id:
+        raise UserError(_("Choose your delegation."))
     participant = Participant(
-        event=event, delegation=delegation, name=name, language=language
+        event=event,
+        delegation=delegation,
+        workshop_id=workshop_id,
+        name=name,
+        language=language,
+        walk_in=True,
     )
     # The token is thrown away: it only anchors the session fingerprint.
     participant.issue_token()
     db.session.add(participant)
-    audit.record("participant", "participant_joined", event.id, via="code")
+    db.session.flush()
+    audit.record(
+        "participant",
+        "participant_joined",
+        event.id,
+        via="code",
+        participant_id=participant.id,
+        workshop_id=workshop_id,
+    )
     db.session.commit()
     return participant
 

@@ -57,7 +57,7 @@ def current_etag(token: str) -> str | None:
         return None
     state = list(row)
     if row.secret and row.status == RoundStatus.OPEN:
-        state[2] = publication.published_changes(db.session.get(Round, row.id))
+        state[2] = publication.public_state(db.session.get(Round, row.id))
     return _digest(tuple(state))
 
 

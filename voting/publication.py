@@ -8,17 +8,11 @@ round (the projector, its fragment and JSON, their ETags) is read from it.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import sqlalchemy as sa
 
 from . import disclosure, tallies
 from .extensions import db
 from .models import Ballot, PublishedTally, Round, utcnow
-
-
-def _decode(records: list) -> list[tuple]:
-    return [(ranking, delegation) for ranking, delegation in records]
 
 
 def latest(round_: Round) -> PublishedTally | None:
@@ -39,12 +33,9 @@ def latest(round_: Round) -> PublishedTally | None:
     if not disclosure.publication_due(poll, changes, row.changes if row else None):
         return row
     records = tallies.ballot_records(round_, with_revisions=True)
-    changes = sum(revision for _, _, revision in records)
-    turnout = tallies.turnout_for(round_, [delegation for _, delegation, _ in records])
     values = {
-        "changes": changes,
+        "changes": sum(revision for _, _, revision in records),
         "records": [[ranking, delegation] for ranking, delegation, _ in records],
-        "turnout": asdict(turnout),
         "published_at": utcnow(),
     }
     try:
@@ -67,34 +58,43 @@ def latest(round_: Round) -> PublishedTally | None:
 
 def public_result(round_: Round) -> tallies.RoundResult:
     """What the room may see of a round: its result, or, while a secret round
-    is open, its latest publication (an empty result before the first)."""
+    is open, its latest publication (an empty result before the first).
+
+    A publication's turnout counts the published ballots against today's
+    electorate: a walk-in admitted since shows at once, a ballot does not.
+    """
     poll = round_.poll
     if not disclosure.batched(poll, round_):
         return tallies.for_round(round_)
     row = latest(round_)
+    records = (
+        [(ranking, delegation) for ranking, delegation in row.records] if row else []
+    )
+    turnout = tallies.turnout_for(round_, [delegation for _, delegation in records])
     key = (
         round_.id,
         "published",
         row.changes if row else None,
+        turnout.participants,
+        tuple(d["total"] for d in turnout.by_delegation),
         poll.method,
         poll.weighting,
         poll.top_k,
     )
-    if row is None:
-        empty = tallies.turnout_for(round_, voters=[])
-        return tallies.cache.get_or_compute(
-            key, lambda: tallies.compute(round_, False, [], empty)
-        )
-    records, turnout = _decode(row.records), tallies.Turnout(**row.turnout)
     return tallies.cache.get_or_compute(
         key, lambda: tallies.compute(round_, False, records, turnout)
     )
 
 
-def published_changes(round_: Round) -> int | None:
-    """The change count the room's view of a round is at (for ETags): the
-    round's version, or a secret open round's latest publication."""
+def public_state(round_: Round) -> tuple:
+    """What the room's view of a round depends on (for ETags): the round's
+    version, or a secret open round's latest publication and its electorate."""
     if not disclosure.batched(round_.poll, round_):
-        return tallies.round_version(round_.id)
+        return (tallies.round_version(round_.id),)
     row = latest(round_)
-    return row.changes if row else -1
+    electorate = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            tallies.eligible_participants(round_.poll).subquery()
+        )
+    )
+    return (row.changes if row else -1, electorate)

@@ -1,14 +1,14 @@
 """Batched publication of secret rounds: Poll.publish_every, published_tally.
 
 Revision ID: 0003_published_tally
-Revises: 4408f2150b36
+Revises: 0002_walk_in_lobby
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_published_tally"
-down_revision = "4408f2150b36"
+down_revision = "0002_walk_in_lobby"
 branch_labels = None
 depends_on = None
 
@@ -23,7 +23,6 @@ def upgrade():
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("changes", sa.Integer(), nullable=False),
         sa.Column("records", sa.JSON(), nullable=False),
-        sa.Column("turnout", sa.JSON(), nullable=False),
         sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["round_id"],

@@ -133,6 +133,10 @@ TABLE = {
     ("facilitator.edit_participant", "GET"): console(200),
     ("facilitator.edit_participant", "POST"): console(ALLOWED),
     ("facilitator.delete_participant", "POST"): console(ALLOWED),
+    # the lobby (world.voters[3] is no walk-in: admitting it is a 409)
+    ("facilitator.lobby", "GET"): console(200),
+    ("facilitator.admit_walk_in", "POST"): console(ALLOWED),
+    ("facilitator.refuse_walk_in", "POST"): console(ALLOWED),
     ("facilitator.create_workshop", "GET"): console(200),
     ("facilitator.create_workshop", "POST"): console(ALLOWED),
     ("facilitator.edit_workshop", "GET"): console(200),

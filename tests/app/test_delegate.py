@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
 
 from tests import factories
+from voting import lobby
 from voting.extensions import db as _db
 from voting.extensions import limiter
 from voting.models import (
@@ -480,10 +481,16 @@ def test_code_join_creates_a_participant(client, db, open_poll):
     )
     assert done.status_code == 302 and done.location.endswith("/vote/language")
     joined = db.session.scalar(sa.select(Participant).filter_by(name="Rosa Díaz"))
-    assert joined.delegation_id == delegation.id and joined.workshop_id is None
+    assert joined.delegation_id == delegation.id
+    # The only workshop open to walk-ins; waiting in the lobby.
+    assert joined.workshop_id == open_poll.workshop_id
+    assert joined.walk_in and not joined.admitted
     with client.session_transaction() as session:
         assert session["participant_id"] == joined.id and session["via"] == "code"
     client.post("/vote/language", data={"lang": "en"})
+    waiting = client.get("/vote")
+    assert waiting.status_code == 200 and 'id="waiting"' in html_of(waiting)
+    lobby.admit(joined, "test")
     assert client.get("/vote").location.endswith(f"/vote/{open_poll.id}")
 
 
@@ -529,6 +536,7 @@ def test_code_joined_delegate_votes_only_in_open_polls(client, db, open_poll):
     closed_list = factories.make_poll(workshop=open_poll.workshop)
     client.post("/join", data={"code": open_poll.event.join_code, "name": "Eve"})
     client.post("/vote/language", data={"lang": "en"})
+    lobby.admit(db.session.scalar(sa.select(Participant).filter_by(name="Eve")), "t")
     assert client.get(f"/vote/{closed_list.id}").status_code == 404
     response = api(client, closed_list.rounds[0].id, [[closed_list.options[0].id]])
     assert response.status_code == 400

@@ -56,6 +56,7 @@ OUTPUTS = {
             "facilitator.event",
             "facilitator.edit_event",
             "facilitator.audit_log",
+            "facilitator.lobby",
             "facilitator.delegations",
             "facilitator.edit_delegation",
             "facilitator.participants",

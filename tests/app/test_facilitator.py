@@ -705,6 +705,7 @@ def test_participants_add_edit_delete(fac, mine):
     )
     assert person.workshop_id == mine.workshop_id
     assert person.token_hash is None  # links are issued with the badges
+    assert person.admitted and not person.walk_in  # no lobby for the organisers'
     bad = {
         "name": "X",
         "delegation": 0,
@@ -791,6 +792,7 @@ def test_csv_import_creates_participants_and_delegations(fac, mine):
     assert people["María José Núñez"].language == "es"
     assert people["Ana Souza"].delegation.name == "Brasil"
     assert all(p.workshop_id == mine.workshop_id for p in people.values())
+    assert all(p.admitted and not p.walk_in for p in people.values())
     assert {d.name for d in event.delegations} == {"Canada", "Chile", "Brasil"}
     entry = last_audit("participants_imported")
     assert len(entry.details["participant_ids"]) == 3

@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 
 from ..ballots import cast, current_ballot
 from ..delegates import (
+    awaiting_admission,
     current_participant,
     joined_by_code,
     may_vote,
     round_for,
     session_ended_message,
+    waiting_message,
 )
 from ..errors import UserError, fail
 from ..extensions import db
@@ -29,6 +31,8 @@ def _participant() -> Participant:
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
+    if awaiting_admission(participant):
+        fail(403, waiting_message())
     return participant
 
 
@@ -60,6 +64,8 @@ def cast_ballot(round_id: int):
         forbidden, empty, missing options where every one must be ranked), a
         round the delegate cannot vote in, a bad key or a missing CSRF token.
       - 401 no delegate session (or one ended by a reissued link).
+      - 403 a walk-in (joined with the event code) the facilitator has not
+        admitted yet: nothing stored.
       - 409 the round is closed or not open yet: nothing stored.
       - 422 the same ``Idempotency-Key`` was used with a different ranking.
     """
@@ -92,7 +98,8 @@ def get_ballot(round_id: int):
     Response 200 (JSON): ``{"round_id": int, "round_status":
     "open"|"closed", "ballot": null | {"receipt_code": str, "revision": int,
     "ranking": [[int, …], …], "updated_at": ISO 8601 UTC}}``.
-    401 without a delegate session; 400 for a round the delegate cannot vote in.
+    401 without a delegate session; 400 for a round the delegate cannot vote in;
+    403 for a walk-in not admitted yet.
     """
     participant, round_ = _participant_and_round(round_id)
     ballot = current_ballot(participant, round_)

@@ -12,7 +12,13 @@ from flask_babel import gettext as _
 
 from .. import adoption
 from ..ballots import MAX_KEY_LENGTH
-from ..delegates import current_participant, may_vote, session_ended_message
+from ..delegates import (
+    awaiting_admission,
+    current_participant,
+    may_vote,
+    session_ended_message,
+    waiting_message,
+)
 from ..errors import UserError, fail
 from ..extensions import db
 from . import bp
@@ -29,13 +35,15 @@ def answer_proposal(proposal_id: int):
 
     Responses (JSON): 200 ``{"answer", "reason", "revision"}`` (a replay
     carries ``Idempotent-Replayed: true``); 400 bad body or key; 401 no
-    delegate session; 403 a proposal the delegate cannot answer; 404 no such
-    proposal; 409 the check is closed (nothing stored); 422 the same key was
-    used with another answer.
+    delegate session; 403 a proposal the delegate cannot answer, or a walk-in
+    not admitted yet; 404 no such proposal; 409 the check is closed (nothing
+    stored); 422 the same key was used with another answer.
     """
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
+    if awaiting_admission(participant):
+        fail(403, waiting_message())
     proposal = adoption.proposal(proposal_id)
     if proposal is None:
         fail(404, _("No such proposal."))

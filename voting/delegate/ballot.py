@@ -28,6 +28,7 @@ from ..ballots import (
     ranking_from_form,
 )
 from ..delegates import (
+    awaiting_admission,
     ballot_poll,
     current_participant,
     delegate_required,
@@ -54,8 +55,10 @@ def polls(participant: Participant):
     """The polls the delegate can vote in; straight to the ballot when one is open.
 
     Open consent checks come first, and while one is open the page does not
-    jump to a ballot.
+    jump to a ballot. A walk-in the facilitator has not admitted yet waits.
     """
+    if awaiting_admission(participant):
+        return _waiting_page(participant, 200)
     checks = [
         p for p in adoption.open_for(participant) if may_vote(participant, p.poll)
     ]
@@ -74,6 +77,14 @@ def polls(participant: Participant):
         lang=lang(),
     )
     return current_app.make_response(page)
+
+
+def _waiting_page(participant: Participant, status: int):
+    """A walk-in's page until the facilitator admits them (it reloads itself)."""
+    page = render_template(
+        "delegate/waiting.html", participant=participant, lang=lang()
+    )
+    return current_app.make_response((page, status))
 
 
 def draft_key(participant: Participant, round_: Round) -> str:
@@ -157,8 +168,10 @@ def ballot(participant: Participant, poll_id: int):
 
     POST is the plain form: gaps in the rank numbers are closed, the hidden
     submission key makes a double tap count once, and the answer redirects to
-    the receipt.
+    the receipt. A walk-in not admitted yet is told to wait (403).
     """
+    if awaiting_admission(participant):
+        return _waiting_page(participant, 403)
     poll, round_ = _poll_for(participant, poll_id)
     if request.method == "GET":
         return _ballot_page(participant, poll, round_)

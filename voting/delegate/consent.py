@@ -13,7 +13,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from .. import adoption
-from ..delegates import delegate_required, lang, may_vote
+from ..delegates import (
+    awaiting_admission,
+    delegate_required,
+    lang,
+    may_vote,
+    waiting_message,
+)
 from ..errors import UserError, fail
 from ..extensions import db
 from ..models import Participant, Proposal
@@ -22,6 +28,8 @@ from . import bp
 
 
 def _proposal_for(participant: Participant, proposal_id: int) -> Proposal:
+    if awaiting_admission(participant):
+        fail(403, waiting_message())
     proposal = adoption.proposal(proposal_id)
     if proposal is None:
         fail(404, _("No such proposal."))

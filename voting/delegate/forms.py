@@ -56,6 +56,12 @@ class DetailsForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose your delegation."))],
         validate_choice=True,
     )
+    #: Only when several workshops have open-mode polls: a walk-in sits in one.
+    workshop = SelectField(
+        _l("Workshop"),
+        validators=[DataRequired(message=_l("Choose your workshop."))],
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Join"))
 
 

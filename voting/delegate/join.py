@@ -22,6 +22,7 @@ from ..delegates import (
     delegate_required,
     event_for_code,
     join_by_code,
+    join_workshops,
     lang,
     start_session,
 )
@@ -86,6 +87,15 @@ def _details_form(event: Event, **kwargs) -> DetailsForm:
     if not event.delegations:
         # An event without delegations: nothing to choose.
         del form.delegation
+    workshops = join_workshops(event)
+    if len(workshops) > 1:
+        current = lang()
+        form.workshop.choices = [SelectChoice("", _("Choose…"))] + [
+            SelectChoice(str(w.id), w.title(current)) for w in workshops
+        ]
+    else:
+        # One workshop (or only plenary polls) open to walk-ins: no choice.
+        del form.workshop
     return form
 
 
@@ -109,7 +119,9 @@ def _details_page(form: DetailsForm, event: Event, status: int = 200):
 @bp.route("/join", methods=["GET", "POST"])
 @join_limit
 def join():
-    """Join an open-mode event with its code: code → name and delegation → language.
+    """Join an open-mode event with its code: code → name, delegation (and
+    workshop, when several are open to walk-ins) → language. The walk-in then
+    waits for a facilitator to admit them (see :mod:`voting.lobby`).
 
     ``GET /join?code=…`` is what the projector's QR opens.
     """
@@ -149,8 +161,9 @@ def join():
     if not form.validate_on_submit():
         return _details_page(form, event, 400)
     delegation_id = int(form.delegation.data) if "delegation" in form else None
+    workshop_id = int(form.workshop.data) if "workshop" in form else None
     participant = join_by_code(
-        event, form.name.data, delegation_id, session.get("lang")
+        event, form.name.data, delegation_id, session.get("lang"), workshop_id
     )
     start_session(participant, "code")
     return redirect(url_for(".language"))

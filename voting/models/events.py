@@ -249,7 +249,8 @@ class PublishedTally(db.Model):
     Refreshed only once ``Poll.publish_every`` ballot changes have arrived
     since it was taken (:mod:`voting.disclosure`), so that no published change
     can be pinned on one ballot. ``records`` are the ballots as published,
-    ``[[ranking, delegation key], …]``; ``turnout`` the turnout shown with them.
+    ``[[ranking, delegation key], …]``, from which the turnout shown with
+    them is counted.
     """
 
     round_id: Mapped[int] = mapped_column(
@@ -258,5 +259,4 @@ class PublishedTally(db.Model):
     #: Ballot changes (the sum of the ballots' revisions) at publication.
     changes: Mapped[int] = mapped_column(default=0)
     records: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
-    turnout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -81,34 +81,51 @@ class Participant(db.Model):
     language: Mapped[str | None] = mapped_column(sa.String(5))
     #: SHA-256 of the personal link token; the token itself is never stored.
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Joined with the event code (a walk-in), not registered by the organisers.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Counted and allowed to vote: organisers' participants from the start,
+    #: a walk-in once a facilitator admits them in the lobby.
+    admitted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="participants")
     delegation: Mapped[Delegation | None] = relationship(back_populates="participants")
 
+    def __init__(self, **kwargs):
+        # A walk-in waits in the lobby; everyone else is admitted from the start.
+        kwargs.setdefault("walk_in", False)
+        kwargs.setdefault("admitted", not kwargs["walk_in"])
+        super().__init__(**kwargs)
+
     @hybrid_method
     def eligible_for(self, poll) -> bool:
-        """Whether the participant may vote in ``poll``: same event, and the
-        poll is the event's (plenary) or the participant's workshop's, or the
-        participant sits in no workshop.
+        """Whether the participant may vote in ``poll``: admitted, same event,
+        and the poll is the event's (plenary) or the participant's workshop's,
+        or the participant is registered in no workshop (a walk-in without a
+        workshop votes in plenary polls only).
 
         ``poll`` is a Poll or anything with its ``event_id`` and
         ``workshop_id``. The same rule as SQL (``eligible_for.expression``)
         selects the electorate of a tally.
         """
-        return self.event_id == poll.event_id and (
-            poll.workshop_id is None
-            or self.workshop_id is None
-            or self.workshop_id == poll.workshop_id
+        return (
+            self.admitted
+            and self.event_id == poll.event_id
+            and (
+                poll.workshop_id is None
+                or self.workshop_id == poll.workshop_id
+                or (self.workshop_id is None and not self.walk_in)
+            )
         )
 
     @eligible_for.expression
     def eligible_for(cls, poll):
-        condition = cls.event_id == poll.event_id
+        condition = (cls.event_id == poll.event_id) & cls.admitted.is_(True)
         if poll.workshop_id is None:
             return condition
         return condition & (
-            cls.workshop_id.is_(None) | (cls.workshop_id == poll.workshop_id)
+            (cls.workshop_id.is_(None) & cls.walk_in.is_(False))
+            | (cls.workshop_id == poll.workshop_id)
         )
 
     def issue_token(self) -> str:

@@ -1,3 +1,12 @@
 """The console's views by area, all on the one ``facilitator`` blueprint."""
 
-from . import badges, consent, events, options, people, polls, rounds  # noqa: F401
+from . import (  # noqa: F401
+    badges,
+    consent,
+    events,
+    lobby,
+    options,
+    people,
+    polls,
+    rounds,
+)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import permissions
+from ... import lobby, permissions
 from ...errors import UserError
 from ...models import Event, Workshop
 from ...permissions import role_required
@@ -69,6 +69,7 @@ def event(event_id):
         event=event,
         workshops=permissions.visible_workshops(current_user, event),
         plenary=[p for p in polls if p.workshop_id is None],
+        waiting=len(lobby.waiting(event, current_user)),
     )
 
 

@@ -23,6 +23,9 @@ def plenary_setup(live_app):
     personal links for three delegates of different delegations."""
     with live_app.app_context():
         plenary = db.session.scalar(sa.select(Poll).filter_by(workshop_id=None))
+        # A named poll: the projector follows every ballot (a secret one only
+        # publishes in batches, see tests/app/test_secrecy.py).
+        plenary.secret = False
         account = factories.make_account(role="facilitator")
         plenary.event.workshops[0].facilitators.append(account)
         voters, seen = [], set()
@@ -136,3 +139,35 @@ def test_console_phone_and_projector(live_app, live_server, browser, shot):
     shot(screen, "display-round2-1920x1080")
     for context in (console_ctx, screen_ctx, phone_ctx):
         context.close()
+
+
+def test_a_secret_projector_moves_only_in_batches(live_app, live_server, browser, shot):
+    """Watching the live tally of a secret round: one ballot changes nothing
+    on the screen (not even the turnout chips); a batch of three does."""
+    setup = plenary_setup(live_app)
+    with live_app.app_context():
+        plenary = db.session.get(Poll, setup["poll_id"])
+        plenary.secret, plenary.results_visibility = True, "live"
+        plenary.publish_every = 3
+        plenary.rounds[0].status = "open"
+        token = plenary.display_token
+        db.session.commit()
+        db.session.remove()
+    screen_ctx = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="en-US"
+    )
+    screen = screen_ctx.new_page()
+    screen.goto(f"{live_server.url}/display/{token}")
+    live = screen.locator("#live")
+    expect(live).to_contain_text("0 of 38 ballots")
+    expect(live).to_contain_text("results update every 3 ballots")
+    cast_directly(live_app, setup["voter_ids"][0], 1, setup["option_ids"])
+    screen.wait_for_timeout(4500)  # two refreshes of the projector
+    expect(live).to_contain_text("0 of 38 ballots")
+    expect(live.locator(".delegations .voted")).to_have_count(0)
+    for participant_id in setup["voter_ids"][1:3]:
+        cast_directly(live_app, participant_id, 1, setup["option_ids"])
+    expect(live).to_contain_text("3 of 38 ballots", timeout=5000)
+    expect(live).to_contain_text("Current ranking")
+    shot(screen, "display-secret-batch-1920x1080")
+    screen_ctx.close()

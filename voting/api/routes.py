@@ -16,27 +16,31 @@ _RANKING = {
     "options left out are unranked.",
     "items": {"type": "array", "items": {"type": "integer"}},
 }
-_ROUND_ID = {
-    "name": "round_id",
-    "in": "path",
-    "required": True,
-    # Ids are 32-bit integers (PostgreSQL ``integer``).
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-}
+
+
+def _path_id(name: str) -> dict:
+    """A row id in the path: ids are 32-bit integers (PostgreSQL ``integer``)."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _errors(*codes: str) -> dict:
+    """The responses ``codes``, each an {error, message} body."""
+    return dict.fromkeys(codes, _ERROR)
+
+
+_ROUND_ID = _path_id("round_id")
+_PROPOSAL_ID = _path_id("proposal_id")
 _TOKEN = {
     "name": "token",
     "in": "path",
     "required": True,
     "schema": {"type": "string", "minLength": 1, "maxLength": 100},
 }
-_PROPOSAL_ID = {
-    "name": "proposal_id",
-    "in": "path",
-    "required": True,
-    # Ids are 32-bit integers (PostgreSQL ``integer``).
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-}
-
 
 #: Headers of the delegate's write requests: the page's CSRF token, and an
 #: optional key that makes a retry count once.
@@ -85,10 +89,7 @@ def document() -> dict:
                                 }
                             },
                         },
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
+                        **_errors("400", "401", "403", "404"),
                     },
                 },
                 "post": {
@@ -110,14 +111,9 @@ def document() -> dict:
                     "responses": {
                         "200": {"$ref": "#/components/responses/Receipt"},
                         "201": {"$ref": "#/components/responses/Receipt"},
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
-                        "409": _ERROR,
-                        "413": _ERROR,
-                        "422": _ERROR,
-                        "429": _ERROR,
+                        **_errors(
+                            "400", "401", "403", "404", "409", "413", "422", "429"
+                        ),
                     },
                 },
             },
@@ -172,13 +168,7 @@ def document() -> dict:
                                 }
                             },
                         },
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
-                        "409": _ERROR,
-                        "413": _ERROR,
-                        "422": _ERROR,
+                        **_errors("400", "401", "403", "404", "409", "413", "422"),
                     },
                 },
             },

@@ -28,6 +28,16 @@ def _path_id(name: str) -> dict:
     }
 
 
+def _schema(name: str) -> dict:
+    """A reference to the schema ``name`` of the components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    """A JSON body of ``schema``."""
+    return {"application/json": {"schema": schema}}
+
+
 def _errors(*codes: str) -> dict:
     """The responses ``codes``, each an {error, message} body."""
     return dict.fromkeys(codes, _ERROR)
@@ -81,13 +91,7 @@ def document() -> dict:
                     "responses": {
                         "200": {
                             "description": "The ballot, or null",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/BallotState"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("BallotState")),
                         },
                         **_errors("400", "401", "403", "404"),
                     },
@@ -98,15 +102,13 @@ def document() -> dict:
                     "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["ranking"],
-                                    "properties": {"ranking": _RANKING},
-                                }
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["ranking"],
+                                "properties": {"ranking": _RANKING},
                             }
-                        },
+                        ),
                     },
                     "responses": {
                         "200": {"$ref": "#/components/responses/Receipt"},
@@ -127,13 +129,7 @@ def document() -> dict:
                         "200": {
                             "description": "Turnout and tally",
                             "headers": {"ETag": {"schema": {"type": "string"}}},
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/DisplayTally"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("DisplayTally")),
                         },
                         "304": {"description": "Unchanged since the given ETag"},
                         "404": _ERROR,
@@ -149,24 +145,12 @@ def document() -> dict:
                     "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "$ref": "#/components/schemas/ConsentRequest"
-                                }
-                            }
-                        },
+                        "content": _json(_schema("ConsentRequest")),
                     },
                     "responses": {
                         "200": {
                             "description": "The answer as recorded",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/ConsentAnswer"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("ConsentAnswer")),
                         },
                         **_errors("400", "401", "403", "404", "409", "413", "422"),
                     },
@@ -179,9 +163,7 @@ def document() -> dict:
                     "responses": {
                         "200": {
                             "description": "OpenAPI 3.1 document",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}}
-                            },
+                            "content": _json({"type": "object"}),
                         }
                     },
                 },
@@ -191,19 +173,11 @@ def document() -> dict:
             "responses": {
                 "Error": {
                     "description": "An error, explained in the user's language",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/Error"}
-                        }
-                    },
+                    "content": _json(_schema("Error")),
                 },
                 "Receipt": {
                     "description": "The ballot as recorded",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/Receipt"}
-                        }
-                    },
+                    "content": _json(_schema("Receipt")),
                 },
             },
             "schemas": {

@@ -26,6 +26,7 @@ from .models import (
     Event,
     Participant,
     Poll,
+    Proposal,
     Round,
     RoundStatus,
     Workshop,
@@ -116,6 +117,19 @@ def may_vote(participant: Participant, poll: Poll) -> bool:
     if not participant.eligible_for(poll):
         return False
     return not joined_by_code() or poll.open_mode
+
+
+def answerable_proposal(participant: Participant, proposal_id: int) -> Proposal:
+    """The proposal the participant may answer, or abort: 403 for a walk-in not
+    admitted yet or a poll they may not vote in, 404 for no such proposal."""
+    if awaiting_admission(participant):
+        fail(403, waiting_message())
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        fail(404, _("No such proposal."))
+    if not may_vote(participant, proposal.poll):
+        fail(403, _("You cannot answer this proposal."))
+    return proposal
 
 
 def voting_round(poll: Poll) -> Round | None:

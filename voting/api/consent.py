@@ -13,11 +13,9 @@ from flask_babel import gettext as _
 from .. import adoption
 from ..ballots import MAX_KEY_LENGTH
 from ..delegates import (
-    awaiting_admission,
+    answerable_proposal,
     current_participant,
-    may_vote,
     session_ended_message,
-    waiting_message,
 )
 from ..errors import UserError, fail
 from ..extensions import db
@@ -42,13 +40,7 @@ def answer_proposal(proposal_id: int):
     participant = current_participant()
     if participant is None:
         fail(401, session_ended_message())
-    if awaiting_admission(participant):
-        fail(403, waiting_message())
-    proposal = adoption.proposal(proposal_id)
-    if proposal is None:
-        fail(404, _("No such proposal."))
-    if not may_vote(participant, proposal.poll):
-        fail(403, _("You cannot answer this proposal."))
+    proposal = answerable_proposal(participant, proposal_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or "answer" not in payload:
         fail(400, _("Choose agree, stand aside or object."))

@@ -16,27 +16,41 @@ _RANKING = {
     "options left out are unranked.",
     "items": {"type": "array", "items": {"type": "integer"}},
 }
-_ROUND_ID = {
-    "name": "round_id",
-    "in": "path",
-    "required": True,
-    # Ids are 32-bit integers (PostgreSQL ``integer``).
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-}
+
+
+def _path_id(name: str) -> dict:
+    """A row id in the path: ids are 32-bit integers (PostgreSQL ``integer``)."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _schema(name: str) -> dict:
+    """A reference to the schema ``name`` of the components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    """A JSON body of ``schema``."""
+    return {"application/json": {"schema": schema}}
+
+
+def _errors(*codes: str) -> dict:
+    """The responses ``codes``, each an {error, message} body."""
+    return dict.fromkeys(codes, _ERROR)
+
+
+_ROUND_ID = _path_id("round_id")
+_PROPOSAL_ID = _path_id("proposal_id")
 _TOKEN = {
     "name": "token",
     "in": "path",
     "required": True,
     "schema": {"type": "string", "minLength": 1, "maxLength": 100},
 }
-_PROPOSAL_ID = {
-    "name": "proposal_id",
-    "in": "path",
-    "required": True,
-    # Ids are 32-bit integers (PostgreSQL ``integer``).
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-}
-
 
 #: Headers of the delegate's write requests: the page's CSRF token, and an
 #: optional key that makes a retry count once.
@@ -77,18 +91,9 @@ def document() -> dict:
                     "responses": {
                         "200": {
                             "description": "The ballot, or null",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/BallotState"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("BallotState")),
                         },
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
+                        **_errors("400", "401", "403", "404"),
                     },
                 },
                 "post": {
@@ -97,27 +102,20 @@ def document() -> dict:
                     "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["ranking"],
-                                    "properties": {"ranking": _RANKING},
-                                }
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["ranking"],
+                                "properties": {"ranking": _RANKING},
                             }
-                        },
+                        ),
                     },
                     "responses": {
                         "200": {"$ref": "#/components/responses/Receipt"},
                         "201": {"$ref": "#/components/responses/Receipt"},
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
-                        "409": _ERROR,
-                        "413": _ERROR,
-                        "422": _ERROR,
-                        "429": _ERROR,
+                        **_errors(
+                            "400", "401", "403", "404", "409", "413", "422", "429"
+                        ),
                     },
                 },
             },
@@ -131,13 +129,7 @@ def document() -> dict:
                         "200": {
                             "description": "Turnout and tally",
                             "headers": {"ETag": {"schema": {"type": "string"}}},
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/DisplayTally"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("DisplayTally")),
                         },
                         "304": {"description": "Unchanged since the given ETag"},
                         "404": _ERROR,
@@ -153,32 +145,14 @@ def document() -> dict:
                     "parameters": _WRITE_HEADERS,
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "$ref": "#/components/schemas/ConsentRequest"
-                                }
-                            }
-                        },
+                        "content": _json(_schema("ConsentRequest")),
                     },
                     "responses": {
                         "200": {
                             "description": "The answer as recorded",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "$ref": "#/components/schemas/ConsentAnswer"
-                                    }
-                                }
-                            },
+                            "content": _json(_schema("ConsentAnswer")),
                         },
-                        "400": _ERROR,
-                        "401": _ERROR,
-                        "403": _ERROR,
-                        "404": _ERROR,
-                        "409": _ERROR,
-                        "413": _ERROR,
-                        "422": _ERROR,
+                        **_errors("400", "401", "403", "404", "409", "413", "422"),
                     },
                 },
             },
@@ -189,9 +163,7 @@ def document() -> dict:
                     "responses": {
                         "200": {
                             "description": "OpenAPI 3.1 document",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}}
-                            },
+                            "content": _json({"type": "object"}),
                         }
                     },
                 },
@@ -201,19 +173,11 @@ def document() -> dict:
             "responses": {
                 "Error": {
                     "description": "An error, explained in the user's language",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/Error"}
-                        }
-                    },
+                    "content": _json(_schema("Error")),
                 },
                 "Receipt": {
                     "description": "The ballot as recorded",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/Receipt"}
-                        }
-                    },
+                    "content": _json(_schema("Receipt")),
                 },
             },
             "schemas": {

@@ -14,28 +14,15 @@ from flask_babel import gettext as _
 
 from .. import adoption
 from ..delegates import (
-    awaiting_admission,
+    answerable_proposal,
     delegate_required,
     lang,
-    may_vote,
-    waiting_message,
 )
-from ..errors import UserError, fail
+from ..errors import UserError
 from ..extensions import db
 from ..models import Participant, Proposal
 from ..presentation import answer_labels, outcome_label, proposal_items, rule_sentence
 from . import bp
-
-
-def _proposal_for(participant: Participant, proposal_id: int) -> Proposal:
-    if awaiting_admission(participant):
-        fail(403, waiting_message())
-    proposal = adoption.proposal(proposal_id)
-    if proposal is None:
-        fail(404, _("No such proposal."))
-    if not may_vote(participant, proposal.poll):
-        fail(403, _("You cannot answer this proposal."))
-    return proposal
 
 
 def _page(
@@ -77,7 +64,7 @@ def _page(
 @delegate_required
 def consent(participant: Participant, proposal_id: int):
     """The proposed list, the rule, the delegate's answer and the answer form."""
-    proposal = _proposal_for(participant, proposal_id)
+    proposal = answerable_proposal(participant, proposal_id)
     if request.method == "GET":
         return _page(participant, proposal)
     choice = request.form.get("answer", "")

@@ -46,6 +46,23 @@ def _or_404(model, ident: int):
     return row
 
 
+def _embed() -> bool:
+    """Inline the CSS only in a downloaded record (the page itself links it)."""
+    return request.args.get("download") == "1"
+
+
+def _inline(export: exports.Export) -> bool:
+    return export.fmt == "html" and not _embed()
+
+
+def _download(build, target, fmt: str) -> Response:
+    """``build`` (an export of :mod:`voting.exports`) of ``target`` in ``fmt``,
+    the record in ``?lang``; an HTML record opens as a page unless
+    ``?download=1``."""
+    export = build(target, fmt, request.args.get("lang"), embed_css=_embed())
+    return _send(export, inline=_inline(export))
+
+
 @bp.route("/")
 @role_required("secretariat")
 def index():
@@ -61,33 +78,21 @@ def index():
 @role_required("secretariat")
 def export_round(round_id: int, fmt: str):
     """One closed round in any format; the record in ``?lang=es`` or ``es+en``."""
-    round_ = _or_404(Round, round_id)
-    export = exports.export_round(
-        round_, fmt, request.args.get("lang"), embed_css=_embed()
-    )
-    return _send(export, inline=_inline(export))
+    return _download(exports.export_round, _or_404(Round, round_id), fmt)
 
 
 @bp.route("/polls/<int:poll_id>/export.<fmt>")
 @role_required("secretariat")
 def export_poll(poll_id: int, fmt: str):
     """Every closed round of a poll together."""
-    poll = _or_404(Poll, poll_id)
-    export = exports.export_poll(
-        poll, fmt, request.args.get("lang"), embed_css=_embed()
-    )
-    return _send(export, inline=_inline(export))
+    return _download(exports.export_poll, _or_404(Poll, poll_id), fmt)
 
 
 @bp.route("/plenary/<int:poll_id>/export.<fmt>")
 @role_required("secretariat")
 def export_plenary(poll_id: int, fmt: str):
     """The event level: the workshops' last closed rounds pooled for a plenary."""
-    poll = _or_404(Poll, poll_id)
-    export = exports.export_plenary(
-        poll, fmt, request.args.get("lang"), embed_css=_embed()
-    )
-    return _send(export, inline=_inline(export))
+    return _download(exports.export_plenary, _or_404(Poll, poll_id), fmt)
 
 
 @bp.route("/rounds/<int:round_id>/named-ballots.<fmt>")
@@ -105,15 +110,6 @@ def audit_log(event_id: int):
     """The event's audit log as CSV."""
     event = _or_404(Event, event_id)
     return _send(exports.audit_log(event))
-
-
-def _embed() -> bool:
-    """Inline the CSS only in a downloaded record (the page itself links it)."""
-    return request.args.get("download") == "1"
-
-
-def _inline(export: exports.Export) -> bool:
-    return export.fmt == "html" and not _embed()
 
 
 @bp.cli.command("export")

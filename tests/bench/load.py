@@ -27,6 +27,14 @@ loopback the simulated phones still send it back: their cookie jar (in
 ``loadlib.Delegate``) keeps every cookie whatever its flags. Nothing else of
 production is bent.
 
+``scale-out`` starts ``--nodes`` gunicorn processes (PostgreSQL, Redis) behind
+an nginx of its own (``tests/bench/nginx/nginx.conf.template``, run with
+``nginx -c <tmp>/nginx.conf -p <tmp>/``, stopped at the end; never the system
+service), kills one node with SIGKILL mid-burst, and checks that nothing
+acknowledged was lost or counted twice and that rate limits are shared;
+``--compare-single`` first runs the same burst on one node. It needs nginx
+(``make bench-nginx``) and is not part of the test suite.
+
 Targets (issue 7, 2 cores): ≥ 300 submits/s on PostgreSQL, ≥ 150 on SQLite,
 p99 < 300 ms; zero 5xx; zero "database is locked". Missed targets are printed
 (``--enforce-targets`` makes them fail the run too).

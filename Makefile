@@ -8,7 +8,7 @@ PORT ?= 5000
 # Root installs system packages directly; others go through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo run setup test test-fast test-setup browser translations translations-update db lint format clean
+.PHONY: demo run setup test test-fast test-setup browser bench-nginx translations translations-update db lint format clean
 
 ## demo: install, compile translations, migrate SQLite, load the 2005 seminar, serve on :5000
 demo: setup db
@@ -43,6 +43,24 @@ browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi dejavu || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+## bench-nginx: Debian's nginx (if missing, its service kept stopped), then the
+## scale-out scenario: 3 nodes behind our own nginx, kill -9 of one mid-burst,
+## and the same burst on one node (needs PostgreSQL and Redis on 127.0.0.1; not in CI)
+BENCH_ARGS ?= --delegates 1000 --compare-single
+bench-nginx: $(VENV)/.runtime
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  if [ -e /usr/sbin/policy-rc.d ]; then \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	  else \
+	    printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && \
+	    $(SUDO) chmod +x /usr/sbin/policy-rc.d && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	    status=$$?; $(SUDO) rm -f /usr/sbin/policy-rc.d; [ $$status = 0 ] || exit $$status; \
+	  fi; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx; fi; }
+	PYTHONPATH=$(CURDIR) $(PY) tests/bench/load.py scale-out $(BENCH_ARGS)
 
 ## translations: compile the catalogues (.po → .mo)
 translations: $(VENV)/.runtime

@@ -9,6 +9,7 @@ Run with the project's interpreter, e.g.::
     .venv/bin/python tests/bench/load.py pg-terminate
     .venv/bin/python tests/bench/load.py same-delegate --db sqlite --n 100
     .venv/bin/python tests/bench/load.py displays --db postgres
+    .venv/bin/python tests/bench/load.py scale-out --delegates 1000 --compare-single
 
 Each command prepares a fresh database (an SQLite file in a temporary folder,
 or a PostgreSQL database ``prioriza_load_<pid>_<hex>`` on 127.0.0.1:5432,
@@ -25,6 +26,14 @@ session cookie is ``__Host-session`` with ``Secure``. Over plain http on
 loopback the simulated phones still send it back: their cookie jar (in
 ``loadlib.Delegate``) keeps every cookie whatever its flags. Nothing else of
 production is bent.
+
+``scale-out`` starts ``--nodes`` gunicorn processes (PostgreSQL, Redis) behind
+an nginx of its own (``tests/bench/nginx/nginx.conf.template``, run with
+``nginx -c <tmp>/nginx.conf -p <tmp>/``, stopped at the end; never the system
+service), kills one node with SIGKILL mid-burst, and checks that nothing
+acknowledged was lost or counted twice and that rate limits are shared;
+``--compare-single`` first runs the same burst on one node. It needs nginx
+(``make bench-nginx``) and is not part of the test suite.
 
 Targets (issue 7, 2 cores): ≥ 300 submits/s on PostgreSQL, ≥ 150 on SQLite,
 p99 < 300 ms; zero 5xx; zero "database is locked". Missed targets are printed
@@ -324,6 +333,126 @@ class Run:
         return total
 
 
+# --- nginx in front of several nodes -------------------------------------------------
+
+NGINX_TEMPLATE = Path(__file__).with_name("nginx") / "nginx.conf.template"
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(found).exists():
+        raise SystemExit("nginx is not installed: run `make bench-nginx` (Debian's)")
+    return found
+
+
+class Nginx:
+    """Our own nginx (``daemon off``, config, logs and pid in ``prefix``)."""
+
+    def __init__(self, prefix: Path, upstreams: list[str]):
+        self.prefix = prefix
+        self.port, self.check_port = free_port(), free_port()
+        self.bind = loadlib.loopback_address()
+        self.check_bind = loadlib.loopback_address()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.check_url = f"http://127.0.0.1:{self.check_port}"
+        servers = "\n".join(
+            f"        server {u.removeprefix('http://')} max_fails=1 fail_timeout=10s;"
+            for u in upstreams
+        )
+        user = ""
+        if os.geteuid() == 0:  # workers would be nobody, who cannot enter prefix
+            import pwd
+
+            user = f"user {pwd.getpwuid(0).pw_name};"
+        self.config = (
+            NGINX_TEMPLATE.read_text()
+            .replace("@USER@", user)
+            .replace("@PREFIX@", str(prefix))
+            .replace("@SERVERS@", servers)
+            .replace("@PORT@", str(self.port))
+            .replace("@BIND@", self.bind)
+            .replace("@CHECK_PORT@", str(self.check_port))
+            .replace("@CHECK_BIND@", self.check_bind)
+        )
+        self.conf_path = prefix / "nginx.conf"
+        self.conf_path.write_text(self.config)
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 15) -> None:
+        binary = nginx_binary()
+        command = [binary, "-c", str(self.conf_path), "-p", f"{self.prefix}/"]
+        check = subprocess.run(
+            [*command, "-t", "-q"], capture_output=True, text=True, timeout=30
+        )
+        if check.returncode:
+            raise RuntimeError(f"nginx -t: {check.stderr.strip()}")
+        self._out = open(self.prefix / "nginx.out", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.error_log()[-2000:]}")
+            try:
+                for port in (self.port, self.check_port):
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        pass
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("nginx did not start in time")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: logs flushed
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self._out.close()
+
+    def error_log(self) -> str:
+        path = self.prefix / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def access(self) -> list[dict]:
+        """The access log: one dict per request (upstreams tried, in order)."""
+        path = self.prefix / "access.log"
+        found = []
+        if not path.exists():
+            return found
+        for line in path.read_text(errors="replace").splitlines():
+            head, _, rest = line.partition(" up=")
+            parts = head.split()
+            if len(parts) < 4:
+                continue
+            ups, _, tail = rest.partition(" ups=")
+            statuses, _, rt = tail.partition(" rt=")
+            found.append(
+                {
+                    "at": float(parts[0]),
+                    "status": int(parts[1]),
+                    "method": parts[2],
+                    "uri": parts[3],
+                    "upstreams": [u.strip() for u in ups.split(",") if u.strip()],
+                    "upstream_statuses": [
+                        x.strip() for x in statuses.split(",") if x.strip()
+                    ],
+                    "seconds": float(rt) if rt.strip() else 0.0,
+                }
+            )
+        return found
+
+
 # --- output ---------------------------------------------------------------------------
 
 
@@ -495,6 +624,389 @@ def cmd_burst(args) -> int:
         if args.enforce_targets:
             problems += missed
         return verdict(problems)
+
+
+def burst_rate(result: loadlib.BurstResult, mixed: bool) -> tuple[int, float, float]:
+    """Ballot POSTs, submits/s and the worst p99 (ms) of the four endpoints."""
+    posts = sum(result.recorder.statuses[e].total() for e in ("submit", "revise"))
+    if mixed:
+        seconds = result.phases["all"][1]
+    else:
+        seconds = result.phases["submit"][1] + result.phases["revise"][1]
+    p99 = (
+        max(
+            loadlib.percentile(sorted(result.recorder.samples[e]), 99)
+            for e in loadlib.ENDPOINTS
+        )
+        * 1000
+    )
+    return posts, (posts / seconds if seconds else 0.0), p99
+
+
+def lost_and_duplicated(setup, attempts) -> tuple[int, int]:
+    """Acknowledged ballots missing (or not the last acknowledged ranking), and
+    writes counted more than once (revision above the acknowledged keys, or two
+    rows of one delegate)."""
+    import sqlalchemy as sa
+
+    from voting.extensions import db
+    from voting.models import Ballot
+
+    ballots = loadlib.ballots_of(setup.round_id)
+    lost = duplicated = 0
+    for index, keys in loadlib.accepted_keys(attempts).items():
+        ballot = ballots.get(setup.participant_ids[index])
+        last = max(keys.values(), key=lambda a: a.revision)
+        if (
+            ballot is None
+            or ballot["revision"] < len(keys)
+            or ballot["ranking"] != last.ranking
+        ):
+            lost += 1
+        elif ballot["revision"] > len(keys):
+            duplicated += 1
+    duplicated += db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            sa.select(Ballot.participant_id)
+            .filter_by(round_id=setup.round_id)
+            .group_by(Ballot.participant_id)
+            .having(sa.func.count() > 1)
+            .subquery()
+        )
+    )
+    db.session.rollback()
+    return lost, duplicated
+
+
+def rate_limit_check(url: str, n: int, source: str | None) -> dict:
+    """A brute force of wrong event codes: how many went through before 429."""
+    statuses = loadlib.wrong_codes(url, n, time.monotonic() + 60, source)
+    first_429 = next((i for i, s in enumerate(statuses) if s == 429), len(statuses))
+    return {
+        "statuses": dict(sorted(Counter(statuses).items())),
+        "through": sum(1 for s in statuses[:first_429] if s == 404),
+        "after_first_429": Counter(statuses[first_429:]),
+    }
+
+
+def scale_single(args) -> dict:
+    """The burst on one node (``--workers`` × threads), no proxy, no kill."""
+    with ExitStack() as stack:
+        run = Run("postgres", args, stack)
+        setup = loadlib.build(args.delegates)
+        warm = loadlib.build(args.warm_up) if args.warm_up else None
+        server = run.server()
+        limits = rate_limit_check(
+            server.url, args.brute_force, loadlib.loopback_address()
+        )
+        if warm:
+            loadlib.burst(
+                server.url,
+                warm,
+                concurrency=8,
+                double_tap=0,
+                deadline=time.monotonic() + 30,
+                phased=False,
+            )
+        print(f"single node: {describe(args, 'postgres')}, direct (no proxy)")
+        result = loadlib.burst(
+            server.url,
+            setup,
+            concurrency=args.concurrency,
+            double_tap=args.double_tap,
+            seed=args.seed,
+            deadline=time.monotonic() + args.seconds,
+        )
+        problems = loadlib.check_burst(setup, result)
+        server.stop()
+        problems[:0] = log_problems(run.log_figures())
+        print_latencies(result.recorder)
+        posts, rate, p99 = burst_rate(result, False)
+        lost, duplicated = lost_and_duplicated(setup, result.all_attempts())
+        return {
+            "label": f"1 node, {describe(args, 'postgres').split(', ', 1)[1]}, direct",
+            "posts": posts,
+            "rate": rate,
+            "p99": p99,
+            "ballots": len(loadlib.ballots_of(setup.round_id)),
+            "lost": lost,
+            "duplicated": duplicated,
+            "5xx": result.recorder.server_errors(),
+            "5xx in flight": 0,
+            "no answer": sum(result.recorder.errors.values()),
+            "no answer in flight": 0,
+            "nginx retried": 0,
+            "limits": limits,
+            "problems": problems,
+        }
+
+
+def scale_nodes(args) -> dict:
+    """The burst through nginx over ``--nodes`` gunicorn nodes; one is killed."""
+    node_args = argparse.Namespace(**vars(args))
+    node_args.workers = args.node_workers
+    with ExitStack() as stack:
+        run = Run("postgres", args, stack)
+        setup = loadlib.build(args.delegates)
+        warm = loadlib.build(args.warm_up * args.nodes) if args.warm_up else None
+        nodes = []
+        for i in range(args.nodes):
+            node = Server(
+                run.database, node_args, run.tmpdir / f"node-{i}.log", run.secret
+            )
+            run.servers.append(node)
+            node.start()
+            nodes.append(node)
+        proxy = Nginx(run.tmpdir, [n.url for n in nodes])
+        proxy.start()
+        stack.callback(proxy.stop)
+        if args.keep_logs:
+            stack.callback(
+                lambda: [
+                    shutil.copy(
+                        run.tmpdir / name, Path(args.keep_logs) / f"nginx-{name}"
+                    )
+                    for name in ("nginx.conf", "access.log", "error.log")
+                    if (run.tmpdir / name).exists()
+                ]
+            )
+        limits = rate_limit_check(proxy.check_url, args.brute_force, None)
+        check_rows = len(proxy.access())
+        if warm:
+            loadlib.burst(
+                proxy.url,
+                warm,
+                concurrency=8,
+                double_tap=0,
+                deadline=time.monotonic() + 30,
+                phased=False,
+            )
+        victim = nodes[1 % len(nodes)]
+        threshold = int(args.kill_at * args.delegates)
+        print(
+            f"{args.nodes} nodes behind nginx: each {describe(node_args, 'postgres')}; "
+            + (
+                f"kill -9 of node 1 ({victim.url}) after {threshold} acknowledged "
+                "ballot POSTs"
+                if args.kill_at
+                else "no kill"
+            )
+            + f"; client retries {args.retries}"
+        )
+        lock = threading.Lock()
+        acked = Counter()
+        killed = {}
+
+        def kill():
+            killed["acks"] = acked["n"]
+            killed["at"] = time.monotonic()
+            victim.kill9()
+            killed["done"] = time.monotonic()
+
+        def on_post(attempt):
+            with lock:
+                if attempt.ok:
+                    acked["n"] += 1
+                if args.kill_at and acked["n"] >= threshold and "thread" not in killed:
+                    killed["thread"] = threading.Thread(target=kill)
+                    killed["thread"].start()
+
+        result = loadlib.burst(
+            proxy.url,
+            setup,
+            concurrency=args.concurrency,
+            double_tap=args.double_tap,
+            seed=args.seed,
+            deadline=time.monotonic() + args.seconds,
+            on_post=on_post,
+            retries=args.retries,
+        )
+        problems = []
+        if "thread" in killed:
+            killed["thread"].join(30)
+        elif args.kill_at:
+            problems.append("the burst ended before the kill threshold")
+        transient = frozenset({502, 503, 504})
+        problems += loadlib.check_burst(setup, result, allow=transient)
+        kill_at = killed.get("at", float("inf"))
+        in_flight = [f for f in result.failures if f[2] <= kill_at <= f[3] + 0.001]
+        other = [f for f in result.failures if f not in in_flight]
+        client_5xx = result.recorder.server_errors()
+        in_flight_5xx = sum(1 for f in in_flight if f[1] >= 500)
+        in_flight_cut = sum(1 for f in in_flight if f[1] == 0)
+        if other:
+            problems.append(
+                f"{len(other)} retried answers not in flight at the kill: "
+                f"{Counter((f[0], f[1]) for f in other)}"
+            )
+        non_transient_5xx = result.recorder.count(
+            lambda s: s >= 500 and s not in transient
+        )
+        if non_transient_5xx:
+            problems.append(f"{non_transient_5xx} 5xx other than 502/503/504")
+        proxy.stop()
+        for node in nodes:
+            node.stop()
+        problems[:0] = log_problems(run.log_figures())
+        log = proxy.access()
+        burst_log = log[check_rows:]
+        check_log = log[:check_rows]
+        victim_addr = victim.url.removeprefix("http://")
+        nginx_retried = [r for r in burst_log if len(r["upstreams"]) > 1]
+        from_victim = [r for r in nginx_retried if r["upstreams"][0] == victim_addr]
+        node_desc = describe(node_args, "postgres").split(", ", 1)[1]
+        retried_posts = [r for r in nginx_retried if r["method"] == "POST"]
+        # Keys whose every 2xx is a replay: the write committed, its answer lost
+        # (the node died, or a cut answer), and a copy was answered from the key.
+        by_key = defaultdict(list)
+        for a in result.all_attempts():
+            if a.ok:
+                by_key[(a.delegate, a.key)].append(a.replayed)
+        replayed_after = sum(1 for v in by_key.values() if all(v))
+        per_node = Counter(r["upstreams"][-1] for r in burst_log if r["upstreams"])
+        check_nodes = Counter(r["upstreams"][-1] for r in check_log if r["upstreams"])
+        if len(check_nodes) < min(2, args.nodes):
+            problems.append(f"the brute force reached only {dict(check_nodes)}")
+        print_latencies(result.recorder)
+        posts, rate, p99 = burst_rate(result, False)
+        lost, duplicated = lost_and_duplicated(setup, result.all_attempts())
+        print_figures(
+            [
+                ("nginx", f"{proxy.url} → " + ", ".join(n.url for n in nodes)),
+                (
+                    "killed node",
+                    f"{victim.url} after {killed.get('acks')} acks"
+                    if killed
+                    else "none",
+                ),
+                (
+                    "kill → all processes gone",
+                    f"{(killed.get('done', 0) - killed.get('at', 0)) * 1000:.0f} ms"
+                    if killed
+                    else "-",
+                ),
+                ("requests per node (final upstream)", dict(sorted(per_node.items()))),
+                ("requests nginx re-sent to another node", len(nginx_retried)),
+                ("  of which ballot POSTs", len(retried_posts)),
+                ("  first sent to the killed node", len(from_victim)),
+                (
+                    "  their upstream statuses",
+                    dict(
+                        Counter(
+                            " ".join(r["upstream_statuses"]) for r in nginx_retried
+                        ).most_common(6)
+                    ),
+                ),
+                (
+                    "  final statuses",
+                    dict(sorted(Counter(r["status"] for r in nginx_retried).items())),
+                ),
+                (
+                    "first 2xx of a key that was a replay (committed, answer lost)",
+                    replayed_after,
+                ),
+                (
+                    "answers the client retried (no answer / 502-504)",
+                    len(result.failures),
+                ),
+                ("  in flight at the kill", len(in_flight)),
+                ("connection errors seen by clients", dict(result.recorder.errors)),
+                ("  other", len(other)),
+                (
+                    "5xx seen by clients",
+                    f"{client_5xx} ({in_flight_5xx} in flight at the kill)",
+                ),
+                (
+                    "nginx access-log 5xx",
+                    sum(1 for r in burst_log if r["status"] >= 500),
+                ),
+                ("nginx error.log lines", len(proxy.error_log().splitlines())),
+                (
+                    "brute force through nginx: nodes reached",
+                    dict(sorted(check_nodes.items())),
+                ),
+            ]
+        )
+        return {
+            "label": f"{args.nodes} nodes × {node_desc}, nginx"
+            + (", 1 killed" if killed else ""),
+            "posts": posts,
+            "rate": rate,
+            "p99": p99,
+            "ballots": len(loadlib.ballots_of(setup.round_id)),
+            "lost": lost,
+            "duplicated": duplicated,
+            "5xx": client_5xx,
+            "5xx in flight": in_flight_5xx,
+            "no answer": sum(result.recorder.errors.values()),
+            "no answer in flight": in_flight_cut,
+            "nginx retried": len(nginx_retried),
+            "limits": limits,
+            "problems": problems,
+        }
+
+
+def cmd_scale_out(args) -> int:
+    nginx_binary()
+    print(
+        f"scale-out: {args.delegates} delegates (join, page, submit with "
+        f"{args.double_tap:.0%} double taps, revise; {args.concurrency} in flight), "
+        f"PostgreSQL, rate limits in Redis"
+    )
+    runs = []
+    if args.compare_single:
+        runs.append(scale_single(args))
+    runs.append(scale_nodes(args))
+    problems = []
+    for r in runs:
+        problems += [f"{r['label']}: {p}" for p in r["problems"]]
+        if r["lost"] or r["duplicated"]:
+            problems.append(
+                f"{r['label']}: lost {r['lost']}, duplicated {r['duplicated']}"
+            )
+    limits = [r["limits"]["through"] for r in runs]
+    expected = int(str(os.environ.get("DELEGATE_JOIN_LIMIT", "20")).split()[0])
+    for r in runs:
+        if r["limits"]["through"] != expected:
+            problems.append(
+                f"{r['label']}: {r['limits']['through']} wrong codes went through "
+                f"(limit {expected})"
+            )
+    print(
+        loadlib.format_table(
+            (
+                "run",
+                "submits/s",
+                "worst p99 ms",
+                "ballots",
+                "lost",
+                "duplicated",
+                "5xx (in flight at kill)",
+                "no answer (in flight)",
+                "re-sent by nginx",
+                "wrong codes before 429",
+            ),
+            [
+                (
+                    r["label"],
+                    f"{r['rate']:.0f}",
+                    f"{r['p99']:.0f}",
+                    r["ballots"],
+                    r["lost"],
+                    r["duplicated"],
+                    f"{r['5xx']} ({r['5xx in flight']})",
+                    f"{r['no answer']} ({r['no answer in flight']})",
+                    r["nginx retried"],
+                    f"{r['limits']['through']} of {args.brute_force}: "
+                    f"{r['limits']['statuses']}",
+                )
+                for r in runs
+            ],
+        )
+    )
+    if len(set(limits)) > 1:
+        problems.append(f"rate limits differ: {limits}")
+    return verdict(problems)
 
 
 def flask_close(run: Run, round_id: int):
@@ -1132,6 +1644,33 @@ def main(argv=None) -> int:
     p.add_argument("--kills", type=int, default=6, help="termination shots")
     p.add_argument("--interval", type=float, default=1.0)
     p.set_defaults(func=cmd_pg_terminate, db="postgres")
+
+    p = sub.add_parser(
+        "scale-out", help="3 nodes behind nginx, kill -9 of one mid-burst"
+    )
+    common(p, db=False, seconds=180)
+    p.add_argument("--delegates", type=int, default=1000)
+    p.add_argument("--double-tap", type=float, default=0.2)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--warm-up", type=int, default=16, metavar="N")
+    p.add_argument("--nodes", type=int, default=3)
+    p.add_argument(
+        "--node-workers", type=int, default=2, help="gunicorn workers per node"
+    )
+    p.add_argument(
+        "--kill-at",
+        type=float,
+        default=0.5,
+        help="kill node 1 after this share of N acknowledged ballot POSTs (0: none)",
+    )
+    p.add_argument("--retries", type=int, default=3, help="client retries, same key")
+    p.add_argument("--brute-force", type=int, default=30, help="wrong codes sent")
+    p.add_argument(
+        "--compare-single",
+        action="store_true",
+        help="first the same burst on one node (--workers), direct",
+    )
+    p.set_defaults(func=cmd_scale_out, db="postgres")
 
     p = sub.add_parser("same-delegate", help="N parallel submissions of one ballot")
     common(p, seconds=60)

@@ -155,9 +155,12 @@ def healthz():
 def readyz():
     checks: dict[str, str] = {}
     try:
-        with db.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-            current = _database_heads(conn)
+        # The request's own session: no second connection (nor, on SQLite, a
+        # second claim on the process's write lock) besides the request's.
+        conn = db.session.connection()
+        conn.execute(sa.text("SELECT 1"))
+        current = _database_heads(conn)
+        db.session.rollback()
         checks["database"] = "ok"
         expected = migration_heads()
         checks["migrations"] = (
@@ -167,6 +170,7 @@ def readyz():
             f"head is {', '.join(sorted(expected))}"
         )
     except Exception as error:  # any failure means "not ready"
+        db.session.rollback()
         current_app.logger.warning("readyz: database: %s", type(error).__name__)
         checks["database"] = "unreachable"
         checks["migrations"] = "unknown"

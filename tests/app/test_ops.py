@@ -231,9 +231,7 @@ def test_access_log_names_the_endpoint_never_the_token(make_app, access_lines):
     assert entry["request_id"] == response.headers["X-Request-ID"]
 
 
-def test_access_log_keeps_a_safe_request_id_and_replaces_others(
-    make_app, access_lines
-):
+def test_access_log_keeps_a_safe_request_id_and_replaces_others(make_app, access_lines):
     app = make_app(ACCESS_LOG=True)
     client = app.test_client()
     client.get("/", headers={"X-Request-ID": "abc-123"})
@@ -246,3 +244,13 @@ def test_access_log_keeps_a_safe_request_id_and_replaces_others(
 def test_access_log_is_off_by_default_in_testing(client, access_lines):
     client.get("/")
     assert access_lines == []
+
+
+def test_gunicorn_empties_the_metrics_folder_at_start(monkeypatch, tmp_path):
+    from tests.app.test_factory import gunicorn_conf
+
+    (tmp_path / "counter_123.db").write_bytes(b"stale")
+    (tmp_path / "keep.txt").write_text("not a sample file")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    gunicorn_conf().reset_metrics_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]

@@ -15,6 +15,14 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português", "fr": "
 LANGUAGES = tuple(LANGUAGE_NAMES)
 
 
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no environment variable: 1/true/yes/on or 0/false/no/off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
 def database_url(default: str) -> str:
     """Return DATABASE_URL (or ``default``), forcing the psycopg 3 driver."""
     url = os.environ.get("DATABASE_URL") or default
@@ -48,6 +56,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Public base URL used in printed links and QR codes (badges, CLI output).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Operations (voting/ops.py): Prometheus /metrics (404 when off) and the
+    # JSON access log on the logger "prioriza.access" (on in production).
+    METRICS_ENABLED = env_flag("METRICS_ENABLED", False)
+    ACCESS_LOG = env_flag("ACCESS_LOG", False)
 
 
 class DevelopmentConfig(Config):
@@ -63,6 +75,8 @@ class TestingConfig(Config):
     #: One PBKDF2 iteration instead of werkzeug's scrypt (~0.15 s per hash and
     #: per login): tests only; other configs leave it unset (werkzeug's default).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    METRICS_ENABLED = False
+    ACCESS_LOG = False
 
 
 class ProductionConfig(Config):
@@ -74,6 +88,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_NAME = "__Host-remember"
     PREFERRED_URL_SCHEME = "https"
+    ACCESS_LOG = env_flag("ACCESS_LOG", True)
 
 
 CONFIGS = {

@@ -30,6 +30,7 @@ graceful_timeout = 10
 
 
 def on_starting(server):
+    reset_metrics_dir()
     database = os.environ.get("DATABASE_URL", "sqlite")
     processes = server.cfg.workers
     if database.startswith("sqlite") and processes > 1:
@@ -45,3 +46,26 @@ def on_starting(server):
             "on its own. Set it to redis://… to share the limits.",
             processes,
         )
+
+
+# --- Prometheus multiprocess mode (voting/ops.py) -------------------------------
+# With PROMETHEUS_MULTIPROC_DIR set, every worker writes its samples to files
+# there and /metrics adds them up: the folder starts empty, and a worker that
+# exits is marked dead (its gauges of live processes are dropped).
+
+
+def reset_metrics_dir():
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -83,6 +83,10 @@ def create_app(
     app.register_blueprint(api.bp, url_prefix="/api")
     errors.register_error_handlers(app)
     cli.register_cli(app)
+    # Operations: /healthz, /readyz, /metrics and the access log (voting/ops.py).
+    from . import ops
+
+    ops.init_app(app)
 
     app.jinja_env.globals.update(get_locale=get_locale, software_version=__version__)
     app.after_request(set_security_headers)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import audit
+from . import audit, ops
 from .delegates import waiting_message
 from .errors import UserError
 from .extensions import db
@@ -359,6 +359,7 @@ def cast(
         # PostgreSQL the lock serialises all writers of the round).
         connection.execute(sql.bump, {"counter_round": round_.id})
         db.session.commit()
+        ops.ballot_recorded(revision)
     except sa.exc.IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
         db.session.rollback()

@@ -72,6 +72,10 @@ OUTPUTS = {
             "facilitator.edit_option",
             "secretariat.index",
             "secretariat.audit_log",
+            # operations: status, and counts over every round (no round's tally)
+            "ops.healthz",
+            "ops.readyz",
+            "ops.metrics",
         ],
         NOTHING,
     ),

@@ -49,6 +49,9 @@ class Config:
     LOGIN_ACCOUNT_FAILURE_LIMIT = os.environ.get(
         "LOGIN_ACCOUNT_FAILURE_LIMIT", "20 per 15 minutes"
     )
+    #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For,
+    #: -Proto and -Host are trusted; 0: none, the headers are ignored.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc as sa_exc
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, DEV_SECRET_KEY
@@ -48,6 +49,9 @@ def create_app(
     app.config.from_mapping(overrides or {})
     register_converters_and_guards(app)
     check_config(app)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:  # behind nginx: the client's address, scheme and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -139,3 +139,47 @@ def test_a_spray_from_one_address_is_stopped_without_locking_others(limited_app)
     )
     for account in accounts:  # each account's own counter is untouched
         assert factories.login(limited_app.test_client(), account).status_code == 302
+
+
+# --- behind a reverse proxy -----------------------------------------------------
+
+
+def _fail_twenty_from(client, forwarded: str) -> None:
+    for n in range(20):
+        answer = client.get(
+            f"/join?code=WRONG{n:02d}", headers={"X-Forwarded-For": forwarded}
+        )
+        assert answer.status_code == 404
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(limited_app):
+    assert limited_app.config["TRUSTED_PROXIES"] == 0
+    factories.make_poll(open_mode=True)
+    client = limited_app.test_client()
+    _fail_twenty_from(client, "203.0.113.7")
+    # A forged header does not buy a new address.
+    forged = client.get("/join?code=WRONG99", headers={"X-Forwarded-For": "1.2.3.4"})
+    assert forged.status_code == 429
+
+
+def test_with_one_trusted_proxy_the_client_address_is_the_forwarded_one(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, TRUSTED_PROXIES=1)
+    limiter.reset()
+    factories.make_poll(open_mode=True)
+    client = app.test_client()
+    _fail_twenty_from(client, "203.0.113.7")
+    again = client.get("/join?code=WRONG99", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert again.status_code == 429
+    other = client.get("/join?code=WRONG98", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert other.status_code == 404
+    # Only the last hop is trusted: a client's own forged entry is not used.
+    forged = client.get(
+        "/join?code=WRONG97", headers={"X-Forwarded-For": "9.9.9.9, 203.0.113.7"}
+    )
+    assert forged.status_code == 429
+    https = client.get(
+        "/",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "vote.example.org"},
+    )
+    assert "Strict-Transport-Security" in https.headers
+    limiter.reset()

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
@@ -79,7 +79,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: this account's sessions end on the server too, so a copy of
+    the cookie (on this or another device) is anonymous from now on."""
+    if current_user.is_authenticated:
+        permissions.revoke_sessions(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))

@@ -101,20 +101,14 @@ class IdConverter(IntegerConverter):
 
 
 def register_converters_and_guards(app: Flask) -> None:
-    """Bounded ids in URLs, and no NUL character in any submitted text."""
+    """Bounded ids in URLs, and no bad character in any submitted text."""
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
-    @app.before_request
-    def refuse_nul_characters():
-        # PostgreSQL cannot store NUL in text; no form of ours wants one.
-        if request.form and any(
-            "\x00" in value for _, value in request.form.items(multi=True)
-        ):
-            from flask_babel import gettext as _
+    from .inputs import check_request
 
-            from .errors import fail
-
-            fail(400, _("The form contains an invalid character. Nothing was changed."))
+    # No NUL, lone surrogate or non-character in any form field or JSON body
+    # (uploaded files: after decoding, see voting.inputs).
+    app.before_request(check_request)
 
 
 def check_config(app: Flask) -> None:

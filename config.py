@@ -49,8 +49,17 @@ class Config:
     LANGUAGE_NAMES = LANGUAGE_NAMES
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    #: Failed code joins and link lookups allowed per IP (valid joins never count).
+    #: Failed code joins, link lookups and receipt checks allowed per IP and
+    #: per code typed (voting.throttle: valid ones are never refused).
     DELEGATE_JOIN_LIMIT = os.environ.get("DELEGATE_JOIN_LIMIT", "20 per minute")
+    #: Wrong passwords allowed per IP, and per e-mail (then that account is locked).
+    LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "20 per minute")
+    LOGIN_ACCOUNT_FAILURE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_FAILURE_LIMIT", "20 per 15 minutes"
+    )
+    #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For,
+    #: -Proto and -Host are trusted; 0: none, the headers are ignored.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc as sa_exc
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, DEV_SECRET_KEY
@@ -48,6 +49,9 @@ def create_app(
     app.config.from_mapping(overrides or {})
     register_converters_and_guards(app)
     check_config(app)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:  # behind nginx: the client's address, scheme and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
@@ -101,20 +105,14 @@ class IdConverter(IntegerConverter):
 
 
 def register_converters_and_guards(app: Flask) -> None:
-    """Bounded ids in URLs, and no NUL character in any submitted text."""
+    """Bounded ids in URLs, and no bad character in any submitted text."""
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
-    @app.before_request
-    def refuse_nul_characters():
-        # PostgreSQL cannot store NUL in text; no form of ours wants one.
-        if request.form and any(
-            "\x00" in value for _, value in request.form.items(multi=True)
-        ):
-            from flask_babel import gettext as _
+    from .inputs import check_request
 
-            from .errors import fail
-
-            fail(400, _("The form contains an invalid character. Nothing was changed."))
+    # No NUL, lone surrogate or non-character in any form field or JSON body
+    # (uploaded files: after decoding, see voting.inputs).
+    app.before_request(check_request)
 
 
 def check_config(app: Flask) -> None:

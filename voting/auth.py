@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -11,15 +12,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from . import links, permissions
-from .extensions import limiter, login_manager
+from . import links, permissions, throttle
+from .extensions import login_manager
 
 bp = Blueprint("auth", __name__)
+
+
+def _address_limit() -> str:
+    """Wrong passwords allowed per address before they answer 429."""
+    return current_app.config.get("LOGIN_FAILURE_LIMIT", "20 per minute")
+
+
+def _account_limit() -> str:
+    """Wrong passwords allowed per e-mail (any address) before its lockout."""
+    return current_app.config.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20 per 15 minutes")
 
 
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -36,15 +47,22 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    "20/minute", methods=["POST"], deduct_when=lambda r: r.status_code != 302
-)
 def login():
-    """Sign a staff member in."""
+    """Sign a staff member in.
+
+    A wrong password counts against the address and the e-mail typed
+    (:mod:`voting.throttle`). Once the address's failures are spent, wrong
+    passwords answer 429 but the other staff behind it still sign in; once
+    an e-mail's are spent, that account is locked (429, password unchecked)
+    until its window resets, from every address; other accounts are not.
+    """
     form = LoginForm()
     if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        throttle.locked("login", _account_limit(), email)
         account = permissions.authenticate(form.email.data, form.password.data)
         if account is None:
+            throttle.failed("login", _address_limit(), email, _account_limit())
             flash(_("Wrong e-mail or password."), "error")
             return render_template("auth/login.html", form=form), 401
         lang = session.get("lang")
@@ -61,7 +79,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: this account's sessions end on the server too, so a copy of
+    the cookie (on this or another device) is anonymous from now on."""
+    if current_user.is_authenticated:
+        permissions.revoke_sessions(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))

@@ -97,7 +97,12 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         detail = error.description if getattr(error, "show_detail", False) else None
-        return render_error(error.code or 500, detail)
+        response = app.make_response(render_error(error.code or 500, detail))
+        # A 429 of ours (voting.throttle) says when to try again.
+        retry_after = dict(error.get_headers()).get("Retry-After")
+        if retry_after and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = retry_after
+        return response
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)

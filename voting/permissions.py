@@ -29,8 +29,23 @@ from .models import (
 
 
 @login_manager.user_loader
-def load_account(account_id: str):
-    return db.session.get(Account, int(account_id))
+def load_account(session_id: str):
+    """The account of a session ``"<id>:<epoch>"`` (:meth:`Account.get_id`),
+    or None (anonymous) when the account has revoked its sessions since."""
+    account_id, _, epoch = session_id.partition(":")
+    if not (account_id.isdigit() and epoch.isdigit()) or len(account_id) > 9:
+        return None
+    account = db.session.get(Account, int(account_id))
+    if account is None or (account.session_epoch or 0) != int(epoch):
+        return None
+    return account
+
+
+def revoke_sessions(account: Account) -> None:
+    """End every session of ``account``, on every device (logout, a password
+    change, a stolen phone): their cookies are anonymous from now on."""
+    account.revoke_sessions()
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> Account | None:

@@ -400,3 +400,72 @@ def test_nul_characters_in_json_text_never_give_a_500(app, world, delegate):
         json={"answer": "object", "reason": "bad\x00reason"},
     )
     assert response.status_code in (200, 400)
+
+
+# --- one check for every text input (voting.inputs) ---------------------------------
+
+BAD_TEXTS = ["bad\x00reason", "\ud800x", "x\udfff", "no\ufffe", "no\uffff"]
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_bad_characters_in_json_are_a_translated_400_nothing_stored(
+    app, world, delegate, bad
+):
+    before = row_counts()
+    response = delegate.post(
+        f"/api/proposals/{world.proposal.id}/answer",
+        json={"answer": "object", "reason": bad},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 400
+    from flask_babel import force_locale, gettext
+
+    with force_locale("fr"):
+        message = gettext(
+            "The form contains an invalid character. Nothing was changed."
+        )
+    assert response.get_json()["message"] == message
+    # Nested values and keys are checked too.
+    nested = delegate.post(
+        f"/api/rounds/{world.open_poll.rounds[0].id}/ballot",
+        json={"ranking": [[world.open_poll.options[0].id]], bad: [bad]},
+    )
+    assert nested.status_code == 400
+    assert row_counts() == before
+
+
+# A form body is URL-encoded UTF-8: a lone surrogate cannot be sent in one.
+@pytest.mark.parametrize("bad", ["bad\x00reason", "no\ufffe", "no\uffff"])
+def test_bad_characters_in_form_fields_are_a_400(app, world, delegate, bad):
+    before = row_counts()
+    response = delegate.post(
+        f"/vote/consent/{world.proposal.id}", data={"answer": "object", "reason": bad}
+    )
+    assert response.status_code == 400
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("bad", ["Nul\x00Name", "Bad\ufffeName", "Bad\uffffName"])
+def test_bad_characters_in_an_uploaded_csv_are_a_400_nothing_stored(app, world, bad):
+    import io
+
+    admin = app.test_client()
+    factories.login(admin, world.admin)
+    before = row_counts()
+    response = admin.post(
+        f"/console/events/{world.event.id}/participants/import",
+        data={
+            "file": (io.BytesIO(f"Ana;Chile\n{bad};Chile\n".encode()), "p.csv"),
+            "workshop": world.workshop.id,
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    from flask_babel import force_locale, gettext
+
+    with force_locale("es"):
+        message = gettext(
+            "The form contains an invalid character. Nothing was changed."
+        )
+    assert message in response.get_data(as_text=True)
+    assert row_counts() == before

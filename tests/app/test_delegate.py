@@ -614,7 +614,8 @@ def test_failed_receipt_checks_are_rate_limited(limited_app):
     client = limited_app.test_client()
     for _ in range(5):
         assert client.post("/receipt", data={"code": "NOPE123456"}).status_code == 404
-    assert client.post("/receipt", data={"code": "NOPE123456"}).status_code == 429
+    blocked = client.post("/receipt", data={"code": "NOPE123456"})
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"]
 
 
 # --- flask delegate-link ------------------------------------------------------------

@@ -306,7 +306,8 @@ def test_session_is_rotated_on_login(app, world, client):
     assert client.get_cookie("session").value != before
     after = session_of(client)
     assert "planted" not in after and "participant_id" not in after
-    assert after["_user_id"] == str(world.fac1.id)
+    assert after["_user_id"] == world.fac1.get_id()  # "<id>:<session epoch>"
+    assert after["_user_id"].split(":")[0] == str(world.fac1.id)
     assert after["lang"] == "en"  # the language choice survives
 
 

@@ -153,3 +153,32 @@ def test_audit_log_lists_rounds_ballots_and_exports(secretariat_client, room):
     assert {e["actor"] for e in entries if e["action"] == "ballot_cast"} == {
         "participant"
     }
+
+
+def test_every_export_names_its_charset_once(secretariat_client, room):
+    """Text formats say ``charset=utf-8`` exactly once; binary ones not at all."""
+    poll, round_, _ = room
+    expected = {
+        f"/secretariat/rounds/{round_.id}/export.csv": "text/csv; charset=utf-8",
+        f"/secretariat/rounds/{round_.id}/export.xlsx": (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+        f"/secretariat/rounds/{round_.id}/export.json": "application/json",
+        f"/secretariat/rounds/{round_.id}/export.toi": "text/plain; charset=utf-8",
+        f"/secretariat/rounds/{round_.id}/export.soi": "text/plain; charset=utf-8",
+        f"/secretariat/rounds/{round_.id}/export.html?lang=en": (
+            "text/html; charset=utf-8"
+        ),
+        f"/secretariat/rounds/{round_.id}/export.html?lang=en&download=1": (
+            "text/html; charset=utf-8"
+        ),
+        f"/secretariat/rounds/{round_.id}/export.pdf?lang=en": "application/pdf",
+        f"/secretariat/polls/{poll.id}/export.csv": "text/csv; charset=utf-8",
+        f"/secretariat/events/{poll.event_id}/audit.csv": "text/csv; charset=utf-8",
+    }
+    for url, content_type in expected.items():
+        response = secretariat_client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == content_type, url
+        assert response.headers["Content-Type"].count("charset") <= 1, url
+        response.close()

@@ -10,7 +10,6 @@ import secrets
 
 from flask import (
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -44,7 +43,7 @@ from ..extensions import db
 from ..models import Participant, Poll, Round, localized
 from . import bp
 from .forms import ReceiptForm
-from .join import receipt_limit
+from .join import lookup_failed
 
 # --- polls and ballot ---------------------------------------------------------------
 
@@ -270,7 +269,6 @@ def receipt(participant: Participant, round_id: int):
 
 
 @bp.route("/receipt", methods=["GET", "POST"])
-@receipt_limit
 def check_receipt():
     """Check a receipt code: is that ballot counted, and when was it last changed?
 
@@ -284,7 +282,7 @@ def check_receipt():
     if form.validate_on_submit():
         found = find_receipt(form.code.data)
         if found is None:
-            g.lookup_failed = True
+            lookup_failed("receipt", form.code.data.strip().upper())
             form.code.errors.append(
                 _("No ballot has this receipt code. Check the code and try again.")
             )

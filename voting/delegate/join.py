@@ -1,13 +1,13 @@
 """Joining: a personal link (or its QR), the event code, then the language.
 
-Failed look-ups are rate limited per address; a valid join never counts.
+Failed look-ups count against the address and the code or link typed
+(:mod:`voting.throttle`); a valid join is never refused.
 """
 
 from __future__ import annotations
 
 from flask import (
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from .. import throttle
 from ..delegates import (
     by_token,
     delegate_required,
@@ -27,7 +28,7 @@ from ..delegates import (
     start_session,
 )
 from ..errors import fail
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import Event, Participant, normalise_join_code
 from . import bp, cli  # noqa: F401  (cli registers `flask delegate-link`)
 from .forms import CodeForm, DetailsForm, LanguageForm
@@ -39,28 +40,22 @@ def _join_limit() -> str:
     return current_app.config.get("DELEGATE_JOIN_LIMIT", "20 per minute")
 
 
-def _failed(response) -> bool:
-    return bool(g.get("lookup_failed"))
-
-
-#: Failed code joins and link lookups, per IP; a valid join never counts.
-join_limit = limiter.shared_limit(
-    _join_limit, scope="delegate-join", deduct_when=_failed
-)
-#: Failed receipt checks, per IP.
-receipt_limit = limiter.limit(_join_limit, methods=["POST"], deduct_when=_failed)
+def lookup_failed(scope: str, typed: str) -> None:
+    """Count a failed look-up against the address and what was typed; 429
+    once either is spent. A valid link or code never comes here: it is never
+    refused because of others' failures (see :mod:`voting.throttle`)."""
+    throttle.failed(scope, _join_limit(), typed)
 
 
 # --- join -----------------------------------------------------------------------
 
 
 @bp.route("/j/<token>")
-@join_limit
 def link(token: str):
     """Join with a personal link (or its QR): start a session, ask the language."""
     participant = by_token(token)
     if participant is None:
-        g.lookup_failed = True
+        lookup_failed("delegate-join", token)
         fail(
             404,
             _(
@@ -117,7 +112,6 @@ def _details_page(form: DetailsForm, event: Event, status: int = 200):
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@join_limit
 def join():
     """Join an open-mode event with its code: code → name, delegation (and
     workshop, when several are open to walk-ins) → language. The walk-in then
@@ -131,7 +125,7 @@ def join():
             return _code_page(CodeForm(), None, 200)
         event = event_for_code(raw)
         if event is None:
-            g.lookup_failed = True
+            lookup_failed("delegate-join", normalise_join_code(raw))
             return _code_page(CodeForm(code=raw), wrong_code_message(), 404)
         return _details_page(_details_form(event, code=normalise_join_code(raw)), event)
 
@@ -141,7 +135,7 @@ def join():
             return _code_page(form, None, 400)
         event = event_for_code(form.code.data)
         if event is None:
-            g.lookup_failed = True
+            lookup_failed("delegate-join", normalise_join_code(form.code.data))
             return _code_page(form, wrong_code_message(), 404)
         code = normalise_join_code(form.code.data)
         return _details_page(
@@ -151,7 +145,9 @@ def join():
 
     event = event_for_code(request.form.get("code", ""))
     if event is None:
-        g.lookup_failed = True
+        lookup_failed(
+            "delegate-join", normalise_join_code(request.form.get("code", ""))
+        )
         return _code_page(
             CodeForm(formdata=None, code=request.form.get("code", "")),
             wrong_code_message(),

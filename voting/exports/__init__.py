@@ -48,6 +48,8 @@ PREFLIB = ("toi", "soi", "soc", "toc", "preflib")
 TABLE_FORMATS = ("csv", "xlsx", "json")
 RECORD_FORMATS = ("html", "pdf")
 FORMATS = (*TABLE_FORMATS, "toi", "soi", "weights", *RECORD_FORMATS)
+#: Whole Content-Type values (a text type names its charset): send them as
+#: ``content_type=``, which werkzeug keeps as given.
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -28,13 +28,27 @@ class Account(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(20))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
+    #: Part of the id a session holds (:meth:`get_id`): raised on logout and on
+    #: a password change, it turns every earlier session cookie anonymous.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     workshops: Mapped[list[Workshop]] = relationship(
         secondary=workshop_facilitator, back_populates="facilitators"
     )
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: ``"<id>:<epoch>"``."""
+        return f"{self.id}:{self.session_epoch or 0}"
+
+    def revoke_sessions(self) -> None:
+        """End every session of this account (not committed)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
+
     def set_password(self, password: str) -> None:
+        """Set a new password; a change ends the account's sessions."""
+        if self.password_hash:
+            self.revoke_sessions()
         # PASSWORD_HASH_METHOD is unset outside the tests: werkzeug's default.
         method = current_app.config.get("PASSWORD_HASH_METHOD")
         self.password_hash = (

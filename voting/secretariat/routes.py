@@ -30,8 +30,10 @@ from . import bp
 def _send(export: exports.Export, inline: bool = False) -> Response:
     """Log the export, then stream it as an attachment (or inline)."""
     exports.log_export(export, f"account:{current_user.id}")
+    # ``export.mimetype`` is a whole Content-Type (charset included): given
+    # as ``mimetype=`` werkzeug would add a second "; charset=utf-8".
     response = Response(
-        stream_with_context(iter(export.chunks)), mimetype=export.mimetype
+        stream_with_context(iter(export.chunks)), content_type=export.mimetype
     )
     disposition = "inline" if inline else "attachment"
     response.headers.set("Content-Disposition", disposition, filename=export.filename)

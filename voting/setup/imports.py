@@ -13,6 +13,7 @@ from flask_babel import ngettext
 
 from .. import audit
 from ..extensions import db
+from ..inputs import refuse_bad_text
 from ..models import Delegation, Event, Participant, Workshop
 from . import refuse
 from .people import check_belongs, delegation_code
@@ -28,14 +29,17 @@ class ImportReport:
 
 
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel writes it;
+    then the text check of every input (:mod:`voting.inputs`: no NUL …)."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            return data.decode("cp1252")
+            text = data.decode("cp1252")
         except UnicodeDecodeError:
             return refuse(_("The file is not a text CSV file (UTF-8 expected)."))
+    refuse_bad_text(text)
+    return text
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:

@@ -20,7 +20,7 @@ from .common import (
     lang,
     language_name,
     load,
-    post_action,
+    object_action,
 )
 
 # --- delegations -----------------------------------------------------------
@@ -32,6 +32,7 @@ def delegations(event_id):
     """The event's delegations, and a form to add one."""
     event = load(Event, event_id)
     form = forms.DelegationForm()
+    del form.fingerprint  # a new delegation: nothing to be stale
     status = 200
     if form.validate_on_submit():
         try:
@@ -77,6 +78,7 @@ def edit_delegation(delegation_id):
         ),
         _("Delegation saved."),
         url_for(".delegations", event_id=delegation.event_id),
+        edits=delegation,
     )
 
 
@@ -86,8 +88,9 @@ def delete_delegation(delegation_id):
     """Remove a delegation without participants."""
     delegation = load(Delegation, delegation_id)
     event = delegation.event
-    return post_action(
-        lambda: people_setup.delete_delegation(delegation, actor()),
+    return object_action(
+        delegation,
+        people_setup.delete_delegation,
         _("Delegation removed."),
         url_for(".delegations", event_id=event.id),
         lambda status: render_delegations(event, forms.DelegationForm(), status),
@@ -191,6 +194,7 @@ def edit_participant(participant_id):
         ),
         _("Participant saved."),
         url_for(".participants", event_id=event.id),
+        edits=participant,
     )
 
 
@@ -200,8 +204,9 @@ def delete_participant(participant_id):
     """Remove a participant who has not voted."""
     participant = load(Participant, participant_id)
     event = participant.event
-    return post_action(
-        lambda: people_setup.delete_participant(participant, actor()),
+    return object_action(
+        participant,
+        people_setup.delete_participant,
         _("Participant removed."),
         url_for(".participants", event_id=event.id),
         lambda status: render_participants(event, status),

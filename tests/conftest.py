@@ -9,6 +9,7 @@ rebuilt when a test dropped them (the migration tests).
 """
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -19,12 +20,36 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import g
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from voting import create_app, tallies
 from voting.extensions import db as _db
 
 from . import factories
+
+EDIT_FORM = re.compile(r"^/console/.+/edit$")
+
+
+class ConsoleClient(FlaskClient):
+    """A test client that fills in an edit form's fingerprint as a browser
+    would: a POST to a console ``…/edit`` URL whose ``data`` has no
+    ``fingerprint`` gets the one the form's GET page carries right now
+    (:func:`tests.factories.fingerprint_of`). ``fingerprint=None`` in ``data``
+    sends none at all; a test of a stale form passes the old one itself."""
+
+    def post(self, url, *args, **kwargs):
+        data = kwargs.get("data")
+        if isinstance(url, str) and EDIT_FORM.match(url.partition("?")[0]):
+            data = dict(data or {})
+            if "fingerprint" not in data:
+                page = self.get(url)
+                data["fingerprint"] = factories.fingerprint_of(page)
+            if data["fingerprint"] is None:
+                del data["fingerprint"]
+            kwargs["data"] = data
+        return super().post(url, *args, **kwargs)
+
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -152,6 +177,7 @@ def database_url(request, sqlite_url):
 @pytest.fixture
 def app(database_url):
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = ConsoleClient
 
     # The fixture keeps one app context open for the factories, and Flask
     # reuses it for requests; give each request a clean ``g`` as in production
@@ -185,6 +211,7 @@ def make_app(sqlite_url):
         if not given:
             overrides["SQLALCHEMY_DATABASE_URI"] = sqlite_url(str(config))
         app = create_app(config, overrides)
+        app.test_client_class = ConsoleClient
         if fresh_g:
             app.url_value_preprocessor(_clear_g)
         tallies.cache.clear()

@@ -1,5 +1,7 @@
 """Builders for test data: ``make_event``, ``make_poll``, ``make_ballot`` …"""
 
+import html
+import re
 from itertools import count
 
 from voting.extensions import db
@@ -224,3 +226,12 @@ def world_url(world: World, rule) -> str:
     return re.sub(
         r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule.rule
     )
+
+
+FINGERPRINT = re.compile(r'name="fingerprint" type="hidden" value="([^"]*)"')
+
+
+def fingerprint_of(page) -> str | None:
+    """The fingerprint an edit form's page (a response) carries, if any."""
+    found = FINGERPRINT.search(page.get_data(as_text=True))
+    return html.unescape(found.group(1)) if found else None

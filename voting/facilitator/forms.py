@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -58,6 +59,11 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def radio(label, pairs, default: str) -> RadioField:
+    """A radio group of ``[(value, label)]``."""
+    return RadioField(label, choices=choices(pairs), default=default)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -74,11 +80,20 @@ class ConsoleForm(FlaskForm):
         return self.translated
 
 
+class EditForm(ConsoleForm):
+    """A form that edits an existing object (or creates one: then the view
+    drops ``fingerprint``). ``fingerprint`` is what the object was when the
+    form was rendered (:func:`voting.setup.fingerprint`): a save over a
+    change made meanwhile is refused (409), see ``views.common.form_page``."""
+
+    fingerprint = HiddenField()
+
+
 class ActionForm(FlaskForm):
     """A button that changes state (CSRF only)."""
 
 
-class EventForm(ConsoleForm):
+class EventForm(EditForm):
     slug = StringField(
         _l("Short name (in links)"),
         validators=[
@@ -110,7 +125,7 @@ class NewEventForm(EventForm):
     )
 
 
-class WorkshopForm(ConsoleForm):
+class WorkshopForm(EditForm):
     facilitators = MultiCheckboxField(_l("Facilitators"), coerce=int, choices=[])
     submit = SubmitField(_l("Save"))
 
@@ -145,14 +160,10 @@ ADOPTION_CHOICES = [
 ]
 
 
-class PollForm(ConsoleForm):
+class PollForm(EditForm):
     workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
     method = SelectField(_l("Aggregation method"), choices=[], default="schulze")
-    weighting = RadioField(
-        _l("Weighting"),
-        choices=choices(WEIGHTING_CHOICES),
-        default=Weighting.DELEGATE.value,
-    )
+    weighting = radio(_l("Weighting"), WEIGHTING_CHOICES, Weighting.DELEGATE.value)
     top_k = IntegerField(
         _l("Highest priority: how many options"),
         default=2,
@@ -165,10 +176,8 @@ class PollForm(ConsoleForm):
     allow_unranked = BooleanField(_l("Allow leaving options unranked"), default=True)
     # A secret poll shows its results at close unless the room chooses live
     # results in batches (publish_every).
-    results_visibility = RadioField(
-        _l("Results on the projector"),
-        choices=choices(VISIBILITY_CHOICES),
-        default="hidden",
+    results_visibility = radio(
+        _l("Results on the projector"), VISIBILITY_CHOICES, "hidden"
     )
     secret = BooleanField(
         _l("Secret ballot (no page or export links a ballot to a person)"),
@@ -188,10 +197,8 @@ class PollForm(ConsoleForm):
         ],
     )
     open_mode = BooleanField(_l("Open: delegates may join with the event code"))
-    adoption_rule = RadioField(
-        _l("Adoption of the priority list"),
-        choices=choices(ADOPTION_CHOICES),
-        default="consensus",
+    adoption_rule = radio(
+        _l("Adoption of the priority list"), ADOPTION_CHOICES, "consensus"
     )
     adoption_threshold = FloatField(
         _l("Qualified majority"),
@@ -226,7 +233,7 @@ class PollForm(ConsoleForm):
 add_translated(PollForm, "question", _l("Question"), 300)
 
 
-class OptionForm(ConsoleForm):
+class OptionForm(EditForm):
     first_language_required = False
     key = StringField(
         _l("Key"),
@@ -259,15 +266,13 @@ OptionForm.reason = reason_field()
 
 class BulkOptionsForm(ConsoleForm):
     first_language_required = False
-    mode = RadioField(
+    mode = radio(
         _l("What the lines are"),
-        choices=choices(
-            [
-                ("append", _l("New options, added at the end")),
-                ("translate", _l("Titles of the existing options, in order")),
-            ]
-        ),
-        default="append",
+        [
+            ("append", _l("New options, added at the end")),
+            ("translate", _l("Titles of the existing options, in order")),
+        ],
+        "append",
     )
     submit = SubmitField(_l("Add"))
 
@@ -276,7 +281,7 @@ add_translated(BulkOptionsForm, "lines", _l("One option per line"), 20000, area=
 BulkOptionsForm.reason = reason_field()
 
 
-class DelegationForm(ConsoleForm):
+class DelegationForm(EditForm):
     code = StringField(
         _l("Code"),
         description=_l("E.g. CHL; left empty, it is made from the name."),
@@ -286,7 +291,7 @@ class DelegationForm(ConsoleForm):
     submit = SubmitField(_l("Save"))
 
 
-class ParticipantForm(ConsoleForm):
+class ParticipantForm(EditForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     delegation = SelectField(_l("Delegation"), coerce=int, choices=[])
     workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
@@ -311,10 +316,8 @@ class ImportForm(ConsoleForm):
 
 class BadgeForm(ConsoleForm):
     participants = MultiCheckboxField(_l("Participants"), coerce=int, choices=[])
-    format = RadioField(
-        _l("Format"),
-        choices=choices([("html", _l("Printable page")), ("pdf", _l("PDF"))]),
-        default="html",
+    format = radio(
+        _l("Format"), [("html", _l("Printable page")), ("pdf", _l("PDF"))], "html"
     )
     submit = SubmitField(_l("Issue links and print badges"))
 

@@ -24,16 +24,21 @@ def _adoption_action(poll: Poll, transition, done: str):
     )
 
 
+def _proposing(poll: Poll, propose):
+    """Open a consent check (``propose()``) from the poll page."""
+    return _adoption_action(
+        poll,
+        propose,
+        _("The consent check is open: delegates can answer on their phones."),
+    )
+
+
 @bp.post("/rounds/<int:round_id>/propose")
 @role_required(FACILITATOR)
 def propose(round_id):
     """Propose a closed round's priority list for adoption (a consent check)."""
     round_ = load(Round, round_id)
-    return _adoption_action(
-        round_.poll,
-        lambda: adoption.propose(round_, actor()),
-        _("The consent check is open: delegates can answer on their phones."),
-    )
+    return _proposing(round_.poll, lambda: adoption.propose(round_, actor()))
 
 
 @bp.post("/polls/<int:poll_id>/propose")
@@ -43,11 +48,7 @@ def propose_plenary(poll_id):
     poll = load(Poll, poll_id)
     if poll.workshop_id is not None:
         abort(404)
-    return _adoption_action(
-        poll,
-        lambda: adoption.propose_plenary(poll, actor()),
-        _("The consent check is open: delegates can answer on their phones."),
-    )
+    return _proposing(poll, lambda: adoption.propose_plenary(poll, actor()))
 
 
 @bp.post("/proposals/<int:proposal_id>/close")

@@ -92,6 +92,7 @@ def edit_event(event_id):
         lambda: event_setup.update_event(event, _event_data(form), actor()),
         _("Event saved."),
         url_for(".event", event_id=event.id),
+        edits=event,
         all_languages=True,
     )
 
@@ -153,4 +154,5 @@ def edit_workshop(workshop_id):
         ),
         _("Workshop saved."),
         url_for(".event", event_id=workshop.event_id),
+        edits=workshop,
     )

@@ -14,7 +14,7 @@ from ... import lobby as lobby_service
 from ...models import Event, Participant
 from ...permissions import role_required
 from .. import bp, forms
-from .common import FACILITATOR, actor, load, post_action
+from .common import FACILITATOR, load, object_action
 
 
 @bp.route("/events/<int:event_id>/lobby")
@@ -48,17 +48,27 @@ def load_walk_in(participant_id: int) -> Participant:
     return participant
 
 
+def _lobby_action(participant_id: int, service, done: str):
+    """Admit or refuse a walk-in (``done`` names them), back to the lobby."""
+    participant = load_walk_in(participant_id)
+    event = participant.event
+    return object_action(
+        participant,
+        service,
+        done % {"name": participant.name},
+        url_for(".lobby", event_id=event.id),
+        lambda status: render_lobby(event, status),
+    )
+
+
 @bp.post("/participants/<int:participant_id>/admit")
 @role_required(FACILITATOR)
 def admit_walk_in(participant_id):
     """Admit a walk-in: they may vote, and count, from now on."""
-    participant = load_walk_in(participant_id)
-    event, name = participant.event, participant.name
-    return post_action(
-        lambda: lobby_service.admit(participant, actor()),
-        _("%(name)s is admitted and may vote.", name=name),
-        url_for(".lobby", event_id=event.id),
-        lambda status: render_lobby(event, status),
+    return _lobby_action(
+        participant_id,
+        lobby_service.admit,
+        _("%(name)s is admitted and may vote."),
     )
 
 
@@ -66,11 +76,6 @@ def admit_walk_in(participant_id):
 @role_required(FACILITATOR)
 def refuse_walk_in(participant_id):
     """Refuse a walk-in: removed, their session ends."""
-    participant = load_walk_in(participant_id)
-    event, name = participant.event, participant.name
-    return post_action(
-        lambda: lobby_service.refuse(participant, actor()),
-        _("%(name)s is refused.", name=name),
-        url_for(".lobby", event_id=event.id),
-        lambda status: render_lobby(event, status),
+    return _lobby_action(
+        participant_id, lobby_service.refuse, _("%(name)s is refused.")
     )

@@ -12,7 +12,14 @@ from ...permissions import role_required
 from ...setup import corrections
 from ...setup import options as option_setup
 from .. import bp, forms
-from .common import FACILITATOR, actor, form_page, load, post_action, require_action
+from .common import (
+    FACILITATOR,
+    actor,
+    form_page,
+    load,
+    object_action,
+    require_action,
+)
 from .polls import render_poll
 
 PASTE_INTRO = _l(
@@ -33,6 +40,11 @@ def reason_of(form) -> str:
     return form.reason.data or "" if "reason" in form else ""
 
 
+def option_texts(form) -> tuple[dict, dict]:
+    """The title and the description entered, per language."""
+    return forms.texts(form, "title"), forms.texts(form, "description")
+
+
 @bp.route("/polls/<int:poll_id>/options/new", methods=["GET", "POST"])
 @role_required(FACILITATOR)
 def add_option(poll_id):
@@ -45,11 +57,7 @@ def add_option(poll_id):
         _("New option"),
         poll.event,
         lambda: option_setup.add_option(
-            poll,
-            forms.texts(form, "title"),
-            forms.texts(form, "description"),
-            actor(),
-            key=form.key.data or "",
+            poll, *option_texts(form), actor(), key=form.key.data or ""
         ),
         _("Option added."),
         url_for(".poll", poll_id=poll.id),
@@ -74,14 +82,11 @@ def edit_option(option_id):
         _("Edit option"),
         poll.event,
         lambda: option_setup.update_option(
-            option,
-            forms.texts(form, "title"),
-            forms.texts(form, "description"),
-            actor(),
-            reason=reason_of(form),
+            option, *option_texts(form), actor(), reason=reason_of(form)
         ),
         _("Option saved."),
         url_for(".poll", poll_id=poll.id),
+        edits=option,
         poll=poll,
     )
 
@@ -92,8 +97,9 @@ def delete_option(option_id):
     """Remove an option from a poll that has not started."""
     option = load(Option, option_id)
     poll = option.poll
-    return post_action(
-        lambda: option_setup.delete_option(option, actor()),
+    return object_action(
+        option,
+        option_setup.delete_option,
         _("Option removed."),
         url_for(".poll", poll_id=poll.id),
         lambda status: render_poll(poll, status),

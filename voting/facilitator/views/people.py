@@ -20,7 +20,7 @@ from .common import (
     lang,
     language_name,
     load,
-    post_action,
+    object_action,
 )
 
 # --- delegations -----------------------------------------------------------
@@ -31,7 +31,7 @@ from .common import (
 def delegations(event_id):
     """The event's delegations, and a form to add one."""
     event = load(Event, event_id)
-    form = forms.DelegationForm()
+    form = new_delegation_form()
     status = 200
     if form.validate_on_submit():
         try:
@@ -49,8 +49,16 @@ def delegations(event_id):
     return render_delegations(event, form, status)
 
 
-def render_delegations(event: Event, form, status: int = 200):
+def new_delegation_form():
+    """The add form of the delegations page (new: nothing to be stale)."""
+    form = forms.DelegationForm()
+    del form.fingerprint
+    return form
+
+
+def render_delegations(event: Event, form=None, status: int = 200):
     """The delegations page with its add form."""
+    form = form or new_delegation_form()
     return (
         render_template(
             "facilitator/delegations.html",
@@ -77,6 +85,7 @@ def edit_delegation(delegation_id):
         ),
         _("Delegation saved."),
         url_for(".delegations", event_id=delegation.event_id),
+        edits=delegation,
     )
 
 
@@ -84,13 +93,25 @@ def edit_delegation(delegation_id):
 @role_required(FACILITATOR)
 def delete_delegation(delegation_id):
     """Remove a delegation without participants."""
-    delegation = load(Delegation, delegation_id)
-    event = delegation.event
-    return post_action(
-        lambda: people_setup.delete_delegation(delegation, actor()),
+    return _remove(
+        load(Delegation, delegation_id),
+        people_setup.delete_delegation,
         _("Delegation removed."),
-        url_for(".delegations", event_id=event.id),
-        lambda status: render_delegations(event, forms.DelegationForm(), status),
+        ".delegations",
+        render_delegations,
+    )
+
+
+def _remove(obj, service, done: str, page: str, render):
+    """Remove a delegation or participant; back to the event's list ``page``
+    (``render(event, status=…)`` when refused)."""
+    event = obj.event
+    return object_action(
+        obj,
+        service,
+        done,
+        url_for(page, event_id=event.id),
+        lambda status: render(event, status=status),
     )
 
 
@@ -191,6 +212,7 @@ def edit_participant(participant_id):
         ),
         _("Participant saved."),
         url_for(".participants", event_id=event.id),
+        edits=participant,
     )
 
 
@@ -198,13 +220,12 @@ def edit_participant(participant_id):
 @role_required(FACILITATOR)
 def delete_participant(participant_id):
     """Remove a participant who has not voted."""
-    participant = load(Participant, participant_id)
-    event = participant.event
-    return post_action(
-        lambda: people_setup.delete_participant(participant, actor()),
+    return _remove(
+        load(Participant, participant_id),
+        people_setup.delete_participant,
         _("Participant removed."),
-        url_for(".participants", event_id=event.id),
-        lambda status: render_participants(event, status),
+        ".participants",
+        render_participants,
     )
 
 

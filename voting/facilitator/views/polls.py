@@ -140,4 +140,5 @@ def edit_poll(poll_id):
         ),
         _("Poll saved."),
         url_for(".poll", poll_id=poll.id),
+        edits=poll,
     )

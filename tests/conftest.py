@@ -28,7 +28,7 @@ from voting.extensions import db as _db
 
 from . import factories
 
-EDIT_FORM = re.compile(r"^/console/.+/edit$")
+EDIT_FORM = re.compile(r"^/console/.+/(edit|options/paste)$")
 
 
 class ConsoleClient(FlaskClient):

@@ -271,3 +271,36 @@ def test_the_fingerprint_follows_the_editable_state(mine):
     assert setup.changed_since(option, stamp) == ["title"]
     assert setup.changed_since(option, "") == ["title", "description"]
     assert setup.changed_since(option, None) == ["title", "description"]
+
+
+def test_a_stale_paste_of_translations_is_refused(fac, mine):
+    """The paste form's "translate" mode rewrites every title: pasted over a
+    title another staff member corrected meanwhile, it stores nothing."""
+    url = f"/console/polls/{mine.id}/options/paste"
+    stamp = factories.fingerprint_of(fac.get(url))
+    assert stamp
+    first = mine.options[0]
+    option_setup.update_option(
+        first, {**first.title, "en": "Theirs"}, first.description or {}, OTHER
+    )
+    titles = [o.title["en"] for o in mine.options]
+    response = fac.post(
+        url,
+        data={
+            "mode": "translate",
+            "lines_en": "\n".join(f"Mine {i}" for i in range(len(titles))),
+            "fingerprint": stamp,
+        },
+    )
+    assert response.status_code == 409
+    assert "Theirs" in text(response)
+    db.session.expire_all()
+    assert [o.title["en"] for o in mine.options] == titles
+    fresh = fac.post(
+        url,
+        data={
+            "mode": "translate",
+            "lines_en": "\n".join(f"Mine {i}" for i in range(len(titles))),
+        },
+    )
+    assert fresh.status_code == 302

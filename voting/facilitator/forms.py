@@ -264,7 +264,7 @@ add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
 OptionForm.reason = reason_field()
 
 
-class BulkOptionsForm(ConsoleForm):
+class BulkOptionsForm(EditForm):
     first_language_required = False
     mode = radio(
         _l("What the lines are"),

@@ -51,9 +51,15 @@ def _editable(obj) -> dict:
     if kind == "Poll":
         from .polls import POLL_SETTINGS
 
-        return {"question": obj.question} | {
-            key: getattr(obj, key) for key in POLL_SETTINGS
-        }
+        return {
+            "question": obj.question,
+            # The option titles, a list per language, as the paste form shows
+            # them (its "translate" mode rewrites them).
+            "lines": {
+                code: "\n".join(o.title.get(code, "") for o in obj.options)
+                for code in obj.event.language_list
+            },
+        } | {key: getattr(obj, key) for key in POLL_SETTINGS}
     if kind == "Option":
         return {"title": obj.title, "description": obj.description}
     if kind == "Delegation":

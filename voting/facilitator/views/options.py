@@ -141,6 +141,7 @@ def bulk_options(poll_id):
             "%(num)d option saved.", "%(num)d options saved.", len(options)
         ),
         url_for(".poll", poll_id=poll.id),
+        edits=poll,
         poll=poll,
         intro=PASTE_INTRO,
     )

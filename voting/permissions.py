@@ -144,13 +144,14 @@ def can_issue_link(account: Account, participant: Participant) -> bool:
     """
     if not can_manage(account, participant):
         return False
-    polls = db.session.scalars(
-        sa.select(Poll)
-        .join(Round, Round.poll_id == Poll.id)
+    # The polls by id: PostgreSQL cannot compare the JSON columns that a
+    # DISTINCT over whole rows would.
+    voted_in = (
+        sa.select(Round.poll_id)
         .join(Ballot, Ballot.round_id == Round.id)
         .where(Ballot.participant_id == participant.id)
-        .distinct()
     )
+    polls = db.session.scalars(sa.select(Poll).where(Poll.id.in_(voted_in)))
     return all(can_manage(account, poll) for poll in polls)
 
 

@@ -142,6 +142,31 @@ def cpu_snapshot(database: Database | None = None) -> dict[str, float]:
     return found
 
 
+def spawn(command: list[str], out, env=None) -> subprocess.Popen:
+    """Start a server in its own session (so a kill reaches its children),
+    its output to ``out``."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def listening(*ports: int) -> bool:
+    """Whether something accepts connections on each loopback port."""
+    try:
+        for port in ports:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                pass
+    except OSError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,23 +209,14 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop/kill)
         self._log = log
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+        self.process = spawn(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app], log, env=env
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: see {self.log_path}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    pass
-            except OSError:
+            if not listening(port):
                 time.sleep(0.1)
                 continue
             # Every worker imports the app before serving; give them a moment.
@@ -387,24 +403,14 @@ class Nginx:
         if check.returncode:
             raise RuntimeError(f"nginx -t: {check.stderr.strip()}")
         self._out = open(self.prefix / "nginx.out", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            command,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.process = spawn(command, self._out)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"nginx exited: {self.error_log()[-2000:]}")
-            try:
-                for port in (self.port, self.check_port):
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        pass
+            if listening(self.port, self.check_port):
                 return
-            except OSError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         self.stop()
         raise RuntimeError("nginx did not start in time")
 

@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist): one per core; TEST_JOBS=0 runs in this process.
+TEST_JOBS ?= auto
 # Root installs system packages directly; others go through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -18,11 +20,11 @@ demo: setup db
 
 ## test: install with the test extras and the browser, then run the whole suite
 test: test-setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 ## test-fast: the edit loop, without the tests marked slow (`make test` runs them)
 test-fast: test-setup
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) -m "not slow" $(PYTEST_ARGS)
 
 setup: $(VENV)/.runtime translations
 

@@ -51,7 +51,31 @@ class ConsoleClient(FlaskClient):
         return super().post(url, *args, **kwargs)
 
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own,
+    ``<name>_<worker>``, created on first use beside $TEST_DATABASE_URL's; the
+    variable is pointed at it so that subprocesses (gunicorn, the load
+    harness) use it too. SQLite needs nothing: every test has its own file."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    base = sa.engine.make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+            {"name": own.database},
+        )
+        if not found:
+            conn.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    rendered = own.render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = rendered
+    return rendered
+
+
+TEST_DATABASE_URL = _worker_database(os.environ.get("TEST_DATABASE_URL", ""))
 POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 TMPFS = Path("/dev/shm")
 

@@ -95,6 +95,7 @@ def test_no_ballot_lands_after_the_close(served):
         close,
         voters=30,
         close_after=0.7,
+        close_after_accepted=31,
         deadline=time.monotonic() + 20,
     )
     assert loadlib.check_close_race(setup, race) == []

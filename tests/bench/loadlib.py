@@ -900,10 +900,13 @@ def close_race(
     *,
     voters: int = 50,
     close_after: float = 1.5,
+    close_after_accepted: int = 0,
     deadline: float,
     seed: int = 5,
 ) -> CloseRace:
-    """``voters`` delegates revise in a loop; ``close()`` runs after ``close_after``.
+    """``voters`` delegates revise in a loop; ``close()`` runs after ``close_after``
+    seconds, once at least ``close_after_accepted`` ballots were accepted (a
+    busy machine is slower, not a different race).
 
     ``close`` returns (succeeded, output). Each voter stops after two requests
     sent once ``close()`` has returned (or at the deadline).
@@ -947,6 +950,12 @@ def close_race(
     for t in threads:
         t.start()
     time.sleep(close_after)
+    while time.monotonic() < deadline:
+        with lock:
+            accepted = sum(a.ok for a in race.attempts)
+        if accepted >= close_after_accepted:
+            break
+        time.sleep(0.05)
     race.close_started = time.monotonic()
     race.close_ok, race.close_output = close()
     race.close_done = time.monotonic()

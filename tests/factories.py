@@ -207,6 +207,7 @@ def world_url(world: World, rule) -> str:
         "poll_id": world.open_poll.id,
         "round_id": world.open_poll.rounds[0].id,
         "proposal_id": world.proposal.id,
+        "account_id": world.fac2.id,
         "token": world.open_poll.display_token,
         "fmt": "csv",
         "filename": "css/app.css",

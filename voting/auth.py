@@ -12,13 +12,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from . import links, permissions, throttle
+from .errors import UserError
 from .extensions import login_manager
+from .setup import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -46,6 +48,37 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=200)],
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
+    )
+    submit = SubmitField(_l("Set password"))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+def _sign_in(account) -> None:
+    """A fresh session (nothing carried over but the language) for ``account``."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(account)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign a staff member in.
@@ -65,11 +98,7 @@ def login():
             throttle.failed("login", _address_limit(), email, _account_limit())
             flash(_("Wrong e-mail or password."), "error")
             return render_template("auth/login.html", form=form), 401
-        lang = session.get("lang")
-        session.clear()  # a fresh session on login: nothing carried over
-        if lang:
-            session["lang"] = lang
-        login_user(account)
+        _sign_in(account)
         return redirect(
             links.local_path(request.args.get("next"), url_for("main.index"))
         )
@@ -86,3 +115,59 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
+
+
+def _password_page(form, title: str, status: int):
+    return (
+        render_template(
+            "auth/password.html",
+            form=form,
+            title=title,
+            min_password=accounts.MIN_PASSWORD,
+        ),
+        status,
+    )
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """A one-time link from an admin: its owner chooses a password and is
+    signed in; the link is spent."""
+    account = accounts.by_link(token)
+    title = _("Choose your password")
+    if account is None:
+        flash(
+            _("This link has expired or was already used. Ask an admin for a new one."),
+            "error",
+        )
+        return _password_page(None, title, 404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_by_link(account, form.password.data)
+        except UserError as error:
+            flash(error.message, "error")
+            return _password_page(form, title, error.status)
+        _sign_in(account)
+        flash(_("Your password is set."), "info")
+        return redirect(url_for("main.index"))
+    return _password_page(form, title, 400 if form.errors else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A signed-in staff member changes their password; their sessions on
+    other devices end."""
+    form = ChangePasswordForm()
+    title = _("Change your password")
+    if form.validate_on_submit():
+        try:
+            accounts.change_own(current_user, form.current.data, form.password.data)
+        except UserError as error:
+            flash(error.message, "error")
+            return _password_page(form, title, error.status)
+        _sign_in(current_user._get_current_object())
+        flash(_("Your password is changed; your other sessions have ended."), "info")
+        return redirect(url_for("main.index"))
+    return _password_page(form, title, 400 if form.errors else 200)

@@ -8,13 +8,16 @@ import sys
 
 import click
 from flask import Flask
+from flask_babel import force_locale, gettext
 
 from config import BASE_DIR
 
 from . import audit
+from .errors import UserError
 from .extensions import db
-from .models import Account, Event, Role, hash_join_code
+from .models import Event, Role, hash_join_code
 from .seed import demo_access, load_demo
+from .setup import accounts
 from .tally_cli import tally_command
 
 TRANSLATIONS = BASE_DIR / "translations"
@@ -57,17 +60,20 @@ def seed_demo():
 )
 @click.password_option()
 def create_account(email: str, name: str, role: str, password: str):
-    """Create a staff account (prompts for the password)."""
-    email = email.strip().lower()
-    if db.session.scalar(db.select(Account).filter_by(email=email)):
-        raise click.ClickException(f"An account with e-mail {email} exists already.")
-    if len(password) < 8:
-        raise click.ClickException("The password needs at least 8 characters.")
-    account = Account(email=email, name=name, role=role)
-    account.set_password(password)
-    db.session.add(account)
-    db.session.commit()
-    click.echo(f"Created {role} account {email}.")
+    """Create a staff account (prompts for the password); the first admin's
+    way in, admins add the others in the console."""
+    with force_locale("en"):
+        try:
+            account, _link = accounts.create(
+                email, name, role, audit.CLI, password=password
+            )
+        except UserError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(
+            gettext(
+                "Created %(role)s account %(email)s.", role=role, email=account.email
+            )
+        )
 
 
 @click.command("join-codes")

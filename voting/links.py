@@ -39,6 +39,11 @@ def display_link(poll) -> str:
     return public_url("display.poll", token=poll.display_token)
 
 
+def password_link(token: str) -> str:
+    """A staff member's one-time link to set their password."""
+    return public_url("auth.set_password", token=token)
+
+
 def local_path(target: str | None, fallback: str) -> str:
     """``target`` if it is a path on this site, else ``fallback``.
 

@@ -38,7 +38,7 @@ def load_account(session_id: str):
     account = db.session.get(Account, int(account_id))
     if account is None or (account.session_epoch or 0) != int(epoch):
         return None
-    return account
+    return account if account.is_active else None
 
 
 def revoke_sessions(account: Account) -> None:
@@ -55,7 +55,7 @@ def authenticate(email: str, password: str) -> Account | None:
     )
     if account is None or not account.check_password(password):
         return None
-    return account
+    return account if account.is_active else None
 
 
 def role_required(*roles: str):

@@ -69,6 +69,21 @@ def secretariat(ok):
     }
 
 
+def staff(ok):
+    """Pages of every signed-in staff member."""
+    return {
+        "anonymous": LOGIN,
+        "delegate": LOGIN,
+        "other_delegate": LOGIN,
+        **dict.fromkeys(STAFF, ok),
+    }
+
+
+def admin_only(ok):
+    """Staff accounts: admins only."""
+    return staff(403) | {"admin": ok}
+
+
 def delegate(ok, other):
     """Delegate pages: the world's URLs belong to event 1, the delegate's event."""
     return {
@@ -87,6 +102,19 @@ TABLE = {
     ("auth.login", "GET"): public(200),
     ("auth.login", "POST"): public(ALLOWED),
     ("auth.logout", "POST"): public(ALLOWED),
+    # a one-time link nobody in the walk holds; one's own password
+    ("auth.set_password", "GET"): public(404),
+    ("auth.set_password", "POST"): public(404),
+    ("auth.change_password", "GET"): staff(200),
+    ("auth.change_password", "POST"): staff(ALLOWED),
+    # staff accounts
+    ("facilitator.accounts", "GET"): admin_only(200),
+    ("facilitator.accounts", "POST"): admin_only(ALLOWED),
+    ("facilitator.edit_account", "GET"): admin_only(200),
+    ("facilitator.edit_account", "POST"): admin_only(ALLOWED),
+    ("facilitator.disable_account", "POST"): admin_only(ALLOWED),
+    ("facilitator.enable_account", "POST"): admin_only(ALLOWED),
+    ("facilitator.reset_account", "POST"): admin_only(ALLOWED),
     ("delegate.link", "GET"): public(302),  # anyone holding the personal link
     ("delegate.join", "GET"): public(200),
     ("delegate.join", "POST"): public(ALLOWED),
@@ -204,6 +232,7 @@ def test_no_url_carries_a_ballot_id(app):
         "poll_id",
         "round_id",
         "proposal_id",
+        "account_id",
         "token",
         "fmt",
         "filename",

@@ -41,6 +41,10 @@ OUTPUTS = {
         [
             "main.index",
             "auth.login",
+            "auth.set_password",
+            "auth.change_password",
+            "facilitator.accounts",
+            "facilitator.edit_account",
             "api.openapi",
             "delegate.link",
             "delegate.join",

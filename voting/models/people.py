@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -31,6 +31,11 @@ class Account(UserMixin, db.Model):
     #: Part of the id a session holds (:meth:`get_id`): raised on logout and on
     #: a password change, it turns every earlier session cookie anonymous.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: A disabled account cannot sign in, and its sessions have ended.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The one-time set-password link: SHA-256 of its token, and until when.
+    password_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    password_token_expires: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     workshops: Mapped[list[Workshop]] = relationship(
@@ -58,7 +63,21 @@ class Account(UserMixin, db.Model):
         )
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and check_password_hash(
+            self.password_hash, password
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login signs in active accounts only."""
+        return not self.disabled
+
+    def issue_password_token(self, lifetime: timedelta) -> str:
+        """A new one-time set-password token (the earlier one stops working)."""
+        token = new_token()
+        self.password_token_hash = hash_token(token)
+        self.password_token_expires = utcnow() + lifetime
+        return token
 
     def has_role(self, *roles: str) -> bool:
         return self.role == Role.ADMIN or self.role in roles

@@ -72,6 +72,8 @@ def _editable(obj) -> dict:
             "email": obj.email or "",
             "language": obj.language or "",
         }
+    if kind == "Account":
+        return {"role": obj.role, "workshops": sorted(w.id for w in obj.workshops)}
     raise TypeError(f"no edit form for {kind}")
 
 

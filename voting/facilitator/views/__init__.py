@@ -1,6 +1,7 @@
 """The console's views by area, all on the one ``facilitator`` blueprint."""
 
 from . import (  # noqa: F401
+    accounts,
     badges,
     consent,
     events,

@@ -168,6 +168,10 @@ TABLE = {
     ("facilitator.delete_participant", "POST"): console(ALLOWED),
     # the lobby (world.voters[3] is no walk-in: admitting it is a 409)
     ("facilitator.lobby", "GET"): console(200),
+    ("facilitator.duplicate_poll", "GET"): console(200),
+    ("facilitator.duplicate_poll", "POST"): console(ALLOWED),
+    ("facilitator.event_from", "GET"): console(200),
+    ("facilitator.event_from", "POST"): console(ALLOWED),
     ("facilitator.admit_walk_in", "POST"): console(ALLOWED),
     ("facilitator.refuse_walk_in", "POST"): console(ALLOWED),
     ("facilitator.create_workshop", "GET"): console(200),

@@ -61,6 +61,8 @@ OUTPUTS = {
             "facilitator.edit_event",
             "facilitator.audit_log",
             "facilitator.lobby",
+            "facilitator.duplicate_poll",
+            "facilitator.event_from",
             "facilitator.delegations",
             "facilitator.edit_delegation",
             "facilitator.participants",

@@ -358,3 +358,26 @@ def amended_list(formdata, items: list[list[int]]) -> tuple[list[list[int]], int
     if not raw_cut.isdigit():
         raise AmendError(_("The cut must be between 0 and the number of items."))
     return amended, int(raw_cut)
+
+
+class DuplicatePollForm(ConsoleForm):
+    """Where a copy of a poll goes: ``w<id>`` a workshop, ``e<id>`` an
+    event's plenary."""
+
+    target = RadioField(_l("Copy into"), validators=[DataRequired()])
+    submit = SubmitField(_l("Duplicate the poll"))
+
+
+class EventFromForm(ConsoleForm):
+    name = StringField(
+        _l("Name of the new event"), validators=[DataRequired(), Length(max=300)]
+    )
+    slug = StringField(
+        _l("Short name (in links)"),
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9-]*$", message=_l("Lower-case letters, digits, -.")),
+        ],
+    )
+    submit = SubmitField(_l("Create the event"))

@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     accounts,
     badges,
     consent,
+    copies,
     events,
     lobby,
     options,

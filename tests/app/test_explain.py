@@ -232,3 +232,78 @@ def test_secret_round_below_the_minimum_explains_nothing(client, app):
         exports.export_round(poll.rounds[0], "html", "en")
     with force_locale("en"):
         assert presentation.build(poll, "en").explanation == []
+
+
+@pytest.mark.parametrize(
+    ("method", "words"),
+    [
+        ("schulze", ["wins 2 of 2 head-to-head", "wins 1 of 2 head-to-head"]),
+        ("copeland", ["wins 0 of 2 head-to-head"]),
+        ("borda", ["10 points", "5 points", "0 points"]),
+        ("irv", ["not eliminated", "eliminated in round 1"]),
+    ],
+)
+def test_live_bars_are_labelled_in_the_methods_terms(client, app, method, words):
+    poll = factories.make_poll(options=("Alpha", "Beta", "Gamma"), method=method)
+    delegations = factories.make_delegations(poll.event)
+    ids = [o.id for o in poll.options]
+    for i in range(5):
+        voter = factories.make_participant(poll.event, delegations[i % 3])
+        ballots.cast(voter, poll.rounds[0].id, [[ids[0]], [ids[1]], [ids[2]]])
+    html = client.get(
+        f"/display/{poll.display_token}", headers={"Accept-Language": "en"}
+    ).get_data(True)
+    for text in words:
+        assert f">{text}</text>" in html
+    assert "number of options beaten by strongest paths" not in html
+
+
+def test_matrix_follows_the_priority_list_with_short_names(client, app):
+    titles = ("Public-private partnerships", "Harmonization", "Professional training")
+    poll = factories.make_poll(options=titles)
+    delegations = factories.make_delegations(poll.event)
+    ids = [o.id for o in poll.options]
+    for i in range(5):  # the list is the reverse of the entry order
+        voter = factories.make_participant(poll.event, delegations[i % 3])
+        ballots.cast(voter, poll.rounds[0].id, [[ids[2]], [ids[1]], [ids[0]]])
+    rounds.close_round(poll.rounds[0].id, "test")
+    html = client.get(
+        f"/display/{poll.display_token}", headers={"Accept-Language": "en"}
+    ).get_data(True)
+    matrix = html[html.index("Share of ballots ranking the row option") :]
+    rows = [
+        part.split("</text>")[0].rsplit(">", 1)[1]
+        for part in matrix.split('text-anchor="end"')[1:]
+    ]
+    assert rows == ["Professional…", "Harmonization", "Public-private…"]
+    assert 'class="legend"' not in html  # no footnote of names any more
+
+
+def test_plenary_explains_its_tie(client, demo):
+    import sqlalchemy as sa
+
+    from voting.models import Participant, Poll
+
+    polls = db.session.scalars(sa.select(Poll).order_by(Poll.id)).all()
+    workshop_polls, plenary = polls[:2], polls[2]
+    participants = db.session.scalars(sa.select(Participant)).all()
+    for poll, first in zip(workshop_polls, ["sme", "ppp"], strict=True):
+        ids = {o.key: o.id for o in poll.options}
+        order = [first] + [k for k in ids if k != first]
+        for p in participants:
+            if p.workshop_id == poll.workshop_id:
+                ballots.cast(p, poll.rounds[0].id, [[ids[k]] for k in order])
+        rounds.close_round(poll.rounds[0].id, "test")
+    html = unescape(
+        client.get(
+            f"/display/{plenary.display_token}/plenary",
+            headers={"Accept-Language": "en"},
+        ).get_data(True)
+    )
+    # 19 delegates put sme above ppp, 19 the reverse: they share place 1.
+    assert 'class="explanation"' in html
+    assert (
+        "Competitive SME participation in e-government procurement and "
+        "Public-private partnerships share place 1 because neither has a "
+        "stronger chain of majorities over the other; no tie-break is declared"
+    ) in html

@@ -40,17 +40,20 @@ def names_list(ids, names) -> str:
     return format_list([names[i] for i in ids], locale=get_locale())
 
 
-def short_title(title: str, limit: int = 18) -> str:
-    """A short name for an axis: whole words up to ``limit`` characters, then …"""
+def short_title(title: str, limit: int = 20) -> str:
+    """A short name for an axis: whole words up to ``limit`` characters, then
+    "…"; a trailing short lower-case word ("of", "de", "et") is dropped."""
     title = " ".join(title.split())
     if len(title) <= limit:
         return title
-    out = ""
+    words = []
     for word in title.split(" "):
-        if len(out) + len(word) + (1 if out else 0) > limit - 1:
+        if len(" ".join([*words, word])) > limit - 1:
             break
-        out = f"{out} {word}" if out else word
-    out = out.rstrip(" ,;:-–") or title[: limit - 1]
+        words.append(word)
+    while len(words) > 1 and len(words[-1]) <= 3 and words[-1].islower():
+        words.pop()
+    out = " ".join(words).rstrip(" ,;:-–") or title[: limit - 1]
     return out + "…"
 
 

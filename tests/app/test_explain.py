@@ -134,12 +134,17 @@ def test_words_for_the_room(app):
         assert explain.change_arrow(0) == ("→", "unchanged")
         assert explain.change_arrow(2) == ("▲ 2", "up 2 places")
         assert explain.change_arrow(-1) == ("▼ 1", "down 1 place")
-        assert explain.bar_words("schulze", 3, 2, 4, 3)[1] == (
-            "wins 2 of 4 head-to-head"
+        assert explain.bar_words("schulze", 3, (2, 0), 4, 3) == (
+            2,
+            "wins 2 of 4 head-to-head",
         )
-        assert explain.bar_words("borda", 12.5, 0, 4, 0)[1] == "12.5 points"
-        assert explain.bar_words("irv", 2, 0, 4, 4)[1] == "eliminated in round 2"
-        assert explain.bar_words("irv", 4, 0, 4, 4)[1] == "not eliminated"
+        assert explain.bar_words("copeland", 2.5, (2, 1), 4, 3) == (
+            2.5,
+            "wins 2 and draws 1 of 4 head-to-head",
+        )
+        assert explain.bar_words("borda", 12.5, (0, 0), 4, 0)[1] == "12.5 points"
+        assert explain.bar_words("irv", 2, (0, 0), 4, 4)[1] == "eliminated in round 2"
+        assert explain.bar_words("irv", 4, (0, 0), 4, 4)[1] == "not eliminated"
 
 
 # -- through the app: the projector and the record ------------------------------
@@ -307,3 +312,15 @@ def test_plenary_explains_its_tie(client, demo):
         "Public-private partnerships share place 1 because neither has a "
         "stronger chain of majorities over the other; no tie-break is declared"
     ) in html
+
+
+def test_condorcet_winner_outside_a_shared_first_place(app):
+    # A beats every other option head to head, but on Borda points A has 12
+    # and B and C share the first place with 13.
+    p = profile([("ABCD", 3), ("CDAB", 1), ("BACD", 1), ("CBDA", 2)], options="ABCD")
+    assert sorted(tally(p, "borda").ranking[0]) == ["B", "C"]
+    names = {**NAMES, "D": "Delta"}
+    assert said(p, "borda", names=names)[0] == (
+        "Alpha beats every other option head to head (Condorcet winner), but "
+        "Borda count puts Beta and Gamma first."
+    )

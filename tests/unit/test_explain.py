@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from voting.aggregation import Profile, tally
-from voting.aggregation.explain import explain, head_to_head_wins, smith_set
+from voting.aggregation.explain import explain, head_to_head, smith_set
 
 SEED = Path(__file__).resolve().parents[2] / "voting" / "seed" / "santiago2005.json"
 
@@ -30,7 +30,9 @@ def test_condorcet_winner_and_wins():
     facts = explain(tally(p, "schulze"), p, 1)
     assert facts.condorcet_winner == "A" and facts.first == "A"
     assert facts.cycle is None and facts.ties == []
-    assert facts.wins == {"A": 2, "B": 1, "C": 0} == head_to_head_wins(p)
+    assert head_to_head(p) == {"A": (2, 0), "B": (1, 0), "C": (0, 0)}
+    q = profile([("AB", 2), ("BA", 2)], options="ABC")
+    assert head_to_head(q) == {"A": (1, 1), "B": (1, 1), "C": (0, 0)}
 
 
 def test_condorcet_winner_that_borda_does_not_put_first():
@@ -199,3 +201,17 @@ def test_demo_seminar():
     cut = facts.cut
     assert (cut.above, cut.below, cut.kind) == ("training", "harmonization", "pairwise")
     assert cut.won == 38 and cut.lost == 0 and cut.ballots == 20
+
+
+def test_the_weakest_link_follows_schulzes_strength():
+    # A > C 11:4, C > B 8:7, B > A 7:4 (ballots naming only C tie A and B).
+    p = profile([("BAC", 7), ("C", 4), ("ACB", 4)])
+    winning = explain(tally(p, "schulze", strength="winning"), p, 1).cycle.broken
+    margin = explain(tally(p, "schulze", strength="margin"), p, 1).cycle.broken
+    assert (winning.winner, winning.loser, winning.won, winning.lost) == (
+        "B",
+        "A",
+        7,
+        4,
+    )
+    assert (margin.winner, margin.loser, margin.won, margin.lost) == ("C", "B", 8, 7)

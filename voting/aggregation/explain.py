@@ -115,10 +115,9 @@ class Facts:
     options: tuple
     #: The option the method puts first alone (None when the first place is shared).
     first: object | None
+    #: The method's first place (one option, or the options sharing it).
+    top: tuple
     condorcet_winner: object | None
-    #: Head-to-head wins of each option, out of ``contests`` (= m - 1).
-    wins: dict = field(default_factory=dict)
-    contests: int = 0
     cycle: Cycle | None = None
     ties: list[Tie] = field(default_factory=list)
     cut: Cut | None = None
@@ -135,9 +134,8 @@ def explain(tally: Tally, profile, top_k: int) -> Facts:
         method=tally.method,
         options=opts,
         first=tally.winner,
+        top=tuple(tally.ranking[0]) if tally.ranking else (),
         condorcet_winner=None,
-        wins={o: int(beats[i].sum()) for i, o in enumerate(opts)},
-        contests=len(opts) - 1,
     )
     winners = [i for i in range(len(opts)) if beats[i].sum() == len(opts) - 1]
     if winners and len(opts) > 1:
@@ -149,11 +147,17 @@ def explain(tally: Tally, profile, top_k: int) -> Facts:
     return facts
 
 
-def head_to_head_wins(profile) -> dict:
-    """``{id: number of options it beats head to head}`` (ties are no win)."""
-    beats = profile.margins > profile.tolerance
+def head_to_head(profile) -> dict:
+    """``{id: (options it beats, options it draws with)}`` head to head."""
+    M, tol = profile.margins, profile.tolerance
+    beats = M > tol
+    draws = np.abs(M) <= tol
     np.fill_diagonal(beats, False)
-    return {o: int(beats[i].sum()) for i, o in enumerate(profile.options)}
+    np.fill_diagonal(draws, False)
+    return {
+        o: (int(beats[i].sum()), int(draws[i].sum()))
+        for i, o in enumerate(profile.options)
+    }
 
 
 def link(profile, x, y) -> Link:
@@ -256,13 +260,18 @@ def _ties(tally, profile) -> list[Tie]:
 def _tie_value(own, profile, tier):
     if own.method in ("borda", "copeland", "mean_rank"):
         return float(own.scores[tier[0]])
-    if own.method == "schulze" and len(tier) == 2:
+    if own.method == "schulze" and len(tier) == 2 and _winning(own):
         s = own.details["strongest_paths"]
         path = float(s[profile.index[tier[0]], profile.index[tier[1]]])
         return path or None  # 0: no majority either way, nothing to quote
     if own.method == "irv":
         return float(own.scores[tier[0]])  # the elimination group's number
     return None
+
+
+def _winning(own) -> bool:
+    """Schulze paths are quoted as votes only under winning-votes strength."""
+    return own.params.get("strength", "winning") == "winning"
 
 
 def _settled(tally, profile, tie, final) -> Tie:

@@ -70,9 +70,18 @@ def change_arrow(change: int | None) -> tuple[str, str]:
     return "→", _("unchanged")
 
 
-def bar_words(method: str, score, wins: int, contests: int, last_round: float):
-    """``(bar length, label)`` of an option's bar, in the method's own terms."""
+def bar_words(method: str, score, record: tuple, contests: int, last_round: float):
+    """``(bar length, label)`` of an option's bar, in the method's own terms;
+    ``record`` is the option's (wins, draws) head to head."""
     if method in facts_of.CONDORCET_TYPE:
+        wins, draws = record
+        if draws:
+            return wins + draws / 2, _(
+                "wins %(wins)d and draws %(draws)d of %(total)d head-to-head",
+                wins=wins,
+                draws=draws,
+                total=contests,
+            )
         return wins, _(
             "wins %(wins)d of %(total)d head-to-head", wins=wins, total=contests
         )
@@ -113,13 +122,13 @@ def sentences(result, names: dict, top_k: int, lang: str | None = None) -> list[
 def _headline(facts, names, label) -> str:
     winner = facts.condorcet_winner
     if winner is not None:
-        if facts.first is not None and facts.first != winner:
+        if facts.top and winner not in facts.top:
             return _(
                 "%(option)s beats every other option head to head (Condorcet "
                 "winner), but %(method)s puts %(first)s first.",
                 option=names[winner],
                 method=label,
-                first=names[facts.first],
+                first=names_list(facts.top, names),
             )
         return _(
             "%(option)s beats every other option head to head (Condorcet winner).",

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import adoption, charts, disclosure, publication, tallies
 from ..aggregation import METHODS
-from ..aggregation.explain import head_to_head_wins
+from ..aggregation.explain import head_to_head
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
 from ..models import Delegation, Poll, Round, RoundStatus
@@ -105,7 +105,7 @@ def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None
     tally = result.tally
     by_id = {option.id: option for option in poll.options}
     position = tally.position()
-    wins = head_to_head_wins(result.profile) if result.profile is not None else {}
+    contests = head_to_head(result.profile) if result.profile is not None else {}
     last_round = max(tally.scores.values(), default=0) if tally.scores else 0
     rows = []
     for tier in tally.ranking:
@@ -126,7 +126,7 @@ def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None
             rows[-1].bar_value, rows[-1].bar_text = explain.bar_words(
                 tally.method,
                 rows[-1].score,
-                wins.get(option_id, 0),
+                contests.get(option_id, (0, 0)),
                 len(by_id) - 1,
                 last_round,
             )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.e2e.test_delegate import check_axe
 from voting import rounds, simulation
 from voting.extensions import db
 from voting.models import Event
@@ -21,6 +22,9 @@ def test_closed_round_explains_itself_on_the_projector(
         second = rounds.next_round(poll.rounds[0].id, "test")
         simulation.simulate_votes(second, 20, "test", seed=6)
         rounds.close_round(second.id, "test")
+        live = event.polls[1]
+        live_token = live.display_token
+        simulation.simulate_votes(live.rounds[0], 15, "test", seed=7)
         db.session.remove()
     context = browser.new_context(
         viewport={"width": 1920, "height": 1080}, locale="en-GB"
@@ -43,5 +47,14 @@ def test_closed_round_explains_itself_on_the_projector(
         "els => els.map(e => e.textContent)"
     )
     assert first.startswith(row_names[0].rstrip("…"))
+    check_axe(page)
     shot(page, "explain-round2-closed-1920x1080")
+    # The live bars of an open round say what they count.
+    page.goto(f"{live_server.url}/display/{live_token}")
+    bars = page.locator(".chart-box svg").evaluate(
+        "svg => [...svg.querySelectorAll('text')].map(t => t.textContent)"
+    )
+    assert any(t.startswith("wins ") and t.endswith(" head-to-head") for t in bars)
+    check_axe(page)
+    shot(page, "explain-open-bars-1920x1080")
     context.close()

@@ -52,6 +52,9 @@ def bar_chart(
     row = 78 if any(b.sublabel for b in bars) else 62
     top = 8
     peak = max_value or max((b.value for b in bars), default=0) or 1
+    # Room at the end of the bars for the longest value label ("wins 3 of 4 …").
+    longest = max((len(b.value_text or f"{b.value:g}") for b in bars), default=4)
+    reserve = max(120, 11 * longest + 10)
     parts = []
     for i, bar in enumerate(bars):
         y = top + i * row
@@ -70,11 +73,11 @@ def bar_chart(
             )
             bar_y = y + 48
         parts.append(
-            f'<rect x="0" y="{bar_y}" width="{width - 120}" height="22" rx="4" '
+            f'<rect x="0" y="{bar_y}" width="{width - reserve}" height="22" rx="4" '
             f'fill="{PALETTE["track"]}"/>'
-            f'<rect x="0" y="{bar_y}" width="{(width - 120) * share:.1f}" height="22" '
-            f'rx="4" fill="{colour}"/>'
-            f'<text x="{width - 110}" y="{bar_y + 18}" font-size="20" '
+            f'<rect x="0" y="{bar_y}" width="{(width - reserve) * share:.1f}" '
+            f'height="22" rx="4" fill="{colour}"/>'
+            f'<text x="{width - reserve + 10}" y="{bar_y + 18}" font-size="20" '
             f'fill="{PALETTE["ink"]}">'
             f"{escape(value_text)}"
             "</text>"
@@ -109,22 +112,39 @@ def gauge(value: float | None, title: str, width: int = 400) -> Markup:
 
 
 def heatmap(
-    matrix: Sequence[Sequence[float]], labels: Sequence[str], title: str, total: float
+    matrix: Sequence[Sequence[float]],
+    labels: Sequence[str],
+    title: str,
+    total: float,
+    short: Sequence[str] | None = None,
 ) -> Markup:
-    """The pairwise matrix: cell (x, y) = share of weight ranking x above y."""
+    """The pairwise matrix: cell (x, y) = share of weight ranking x above y.
+
+    Axes are numbered 1..n, or carry the ``short`` names when given (the
+    columns' names slanted above them).
+    """
     n = len(labels)
+    names = [escape(s) for s in short] if short else [str(i + 1) for i in range(n)]
+    longest = max((len(s) for s in short), default=1) if short else 1
     cell, left, head = 72, 60, 40
+    extra = 0
+    if short:
+        left, head = 10 * longest + 24, int(7.5 * longest) + 24
+        extra = head
     parts = []
     for j in range(n):
+        x = left + j * cell + cell / 2
+        slant = f' transform="rotate(-45 {x} {head - 12})"' if short else ""
+        anchor = "start" if short else "middle"
         parts.append(
-            f'<text x="{left + j * cell + cell / 2}" y="{head - 12}" font-size="18" '
-            f'text-anchor="middle" fill="{PALETTE["ink"]}">{j + 1}</text>'
+            f'<text x="{x}" y="{head - 12}" font-size="18"{slant} '
+            f'text-anchor="{anchor}" fill="{PALETTE["ink"]}">{names[j]}</text>'
         )
     for i in range(n):
         y = head + i * cell
         parts.append(
             f'<text x="{left - 14}" y="{y + cell / 2 + 6}" font-size="18" '
-            f'text-anchor="end" fill="{PALETTE["ink"]}">{i + 1}</text>'
+            f'text-anchor="end" fill="{PALETTE["ink"]}">{names[i]}</text>'
         )
         for j in range(n):
             x = left + j * cell
@@ -147,7 +167,7 @@ def heatmap(
                 f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 6}" font-size="18" '
                 f'text-anchor="middle" fill="{text_colour}">{share:.0%}</text>'
             )
-    size_w = left + n * cell + 4
+    size_w = left + n * cell + 4 + extra
     return _svg(size_w, head + n * cell + 4, title, "".join(parts))
 
 

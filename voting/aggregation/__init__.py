@@ -36,6 +36,9 @@ Modules:
   per-group breakdowns.
 - :mod:`.preflib` — PrefLib ``.soc/.soi/.toc/.toi`` reading and writing.
 - :mod:`.report` — :class:`Tally` and its JSON/text renderings.
+- :mod:`.explain` — :func:`~.explain.explain`: the exact facts behind a
+  result (Condorcet winner, a cycle and the link the method breaks, ties and
+  the declared tie-break, how close the top-k cut is).
 """
 
 from . import condorcet, kemeny, runoff, scoring  # noqa: F401  (register the methods)

@@ -102,7 +102,9 @@ def _bars(pdf, bars) -> None:
     """The ranking chart of the display, redrawn with rectangles."""
     if not bars:
         return
-    track = pdf.epw - 25
+    pdf.set_font("DejaVu", "", 9)  # room for the widest label ("wins 3 of 4 …")
+    reserve = max(25, max(pdf.get_string_width(b[3]) for b in bars) + 5)
+    track = pdf.epw - reserve
     pdf.ln(4)
     for label, sublabel, share, value_text, highlight in bars:
         if pdf.get_y() + 16 > pdf.h - pdf.b_margin:
@@ -126,7 +128,7 @@ def _bars(pdf, bars) -> None:
         if share > 0:
             pdf.rect(pdf.l_margin, y, track * min(share, 1), 4, style="F")
         pdf.set_xy(pdf.l_margin + track + 2, y - 0.5)
-        pdf.cell(20, 5, value_text)
+        pdf.cell(reserve - 3, 5, value_text)
         pdf.set_y(y + 7)
 
 

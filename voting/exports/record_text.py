@@ -94,6 +94,9 @@ class Column:
     consensus_title: str = ""
     consensus: str = ""
     agreement: str = ""
+    explanation_title: str = ""
+    #: The projector's sentences explaining the result (presentation/explain.py).
+    explanation: list[str] = field(default_factory=list)
     chart: Markup = Markup("")
     #: ``(label, sublabel, share, value text, highlight)`` for the PDF's bars.
     bars: list[tuple] = field(default_factory=list)
@@ -121,6 +124,8 @@ class Column:
         out += [("h3", self.consensus_title), ("p", self.consensus)]
         if self.agreement:
             out.append(("p", self.agreement))
+        if self.explanation:
+            out += [("h3", self.explanation_title), ("p", " ".join(self.explanation))]
         if self.adoption:
             out += [("h3", self.adoption_title), ("p", self.adoption)]
             out.append(("small", self.adoption_rule))
@@ -162,13 +167,13 @@ def _view(section: Section, lang: str):
 
 def _ranking_chart(rows) -> tuple[Markup, list]:
     """The display's ranking chart (same function, same rows, same labels)."""
-    peak = max((abs(r.score or 0) for r in rows), default=1) or 1
+    peak = max((abs(r.bar_value) for r in rows), default=1) or 1
     bars = [
         charts.Bar(
             label=f"{r.position}. {r.title}",
             sublabel=r.subtitle,
-            value=r.score or 0,
-            value_text=presentation.format_score(r.score),
+            value=r.bar_value,
+            value_text=r.bar_text,
             highlight=r.tier == "highest",
         )
         for r in rows
@@ -268,6 +273,8 @@ def column(section: Section, lang: str) -> Column:
         else view.w_reading
     )
     col.agreement = view.agreement_line
+    col.explanation_title = _("Explanation")
+    col.explanation = view.explanation
     col.adoption, col.adoption_rule, col.adoption_history = adoption_text(section, lang)
     col.adoption_title = _("Adoption")
     col.chart, col.bars = _ranking_chart(view.rows)

@@ -15,9 +15,11 @@ from flask_babel import lazy_gettext as _l
 
 from .. import adoption, charts, disclosure, publication, tallies
 from ..aggregation import METHODS
+from ..aggregation.explain import head_to_head
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
 from ..models import Delegation, Poll, Round, RoundStatus
+from . import explain
 from .consent import ConsentView, build_consent, poll_proposal
 
 #: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
@@ -48,6 +50,13 @@ class Row:
     tier: str  # "highest", "high"
     tied: bool
     change: int | None = None  # positive: moved up since the previous round
+    #: "▲ 2" / "▼ 1" / "→" and its spoken label ("up 2 places", "unchanged").
+    arrow: str = ""
+    arrow_label: str = ""
+    #: The bar's length and its label in the method's terms ("wins 3 of 4 …").
+    bar_value: float = 0.0
+    bar_text: str = ""
+    short: str = ""  # the matrix's axis name
 
 
 @dataclass
@@ -69,6 +78,8 @@ class PollView:
     charts: dict[str, Any] = field(default_factory=dict)
     #: The consent check on this round's list, if one was proposed.
     consent: ConsentView | None = None
+    #: One or two sentences explaining the closed result (see :mod:`.explain`).
+    explanation: list[str] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:
@@ -94,6 +105,8 @@ def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None
     tally = result.tally
     by_id = {option.id: option for option in poll.options}
     position = tally.position()
+    contests = head_to_head(result.profile) if result.profile is not None else {}
+    last_round = max(tally.scores.values(), default=0) if tally.scores else 0
     rows = []
     for tier in tally.ranking:
         for option_id in tier:
@@ -107,7 +120,15 @@ def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None
                     score=tally.scores.get(option_id),
                     tier="highest" if position[option_id] <= poll.top_k else "high",
                     tied=len(tier) > 1,
+                    short=explain.short_title(option.title_in(lang)),
                 )
+            )
+            rows[-1].bar_value, rows[-1].bar_text = explain.bar_words(
+                tally.method,
+                rows[-1].score,
+                contests.get(option_id, (0, 0)),
+                len(by_id) - 1,
+                last_round,
             )
     return rows
 
@@ -196,36 +217,55 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
             before = view.previous.tally.position()
             for row in view.rows:
                 row.change = before[row.option_id] - row.position
+                row.arrow, row.arrow_label = explain.change_arrow(row.change)
             if view.previous.consensus and view.w is not None:
                 view.w_change = view.w - view.previous.consensus["kendall_w"]
-    score_label = result.tally.params.get("score", "")
-    view.charts["ranking"] = charts.bar_chart(
+    view.charts["ranking"] = ranking_chart(view.rows)
+    if view.closed:
+        view.agreement_line = agreement_line(result, poll)
+        view.explanation = explain.sentences(result, _names(poll, lang), poll.top_k)
+        view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
+        view.charts["pairwise"] = _matrix(result, view.rows)
+        if not poll.secret:
+            view.delegation_rankings = _delegation_rankings(poll, round_, lang)
+    return view
+
+
+def ranking_chart(rows: list[Row]):
+    """The bars of the list, labelled in the method's terms."""
+    return charts.bar_chart(
         [
             charts.Bar(
                 label=f"{row.position}. {row.title}",
                 sublabel=row.subtitle,
-                value=row.score or 0,
-                value_text=format_score(row.score),
+                value=row.bar_value,
+                value_text=row.bar_text,
                 highlight=row.tier == "highest",
             )
-            for row in view.rows
+            for row in rows
         ],
-        title=_("Current ranking") + (f" ({score_label})" if score_label else ""),
-        max_value=max((abs(r.score or 0) for r in view.rows), default=1) or 1,
+        title=_("Current ranking"),
+        max_value=max((abs(r.bar_value) for r in rows), default=1) or 1,
     )
-    if view.closed:
-        view.agreement_line = agreement_line(result, poll)
-        view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
-        labels = [o.title_in(lang) for o in poll.options]
-        view.charts["pairwise"] = charts.heatmap(
-            result.profile.pairwise.tolist(),
-            labels,
-            _("Share of ballots ranking the row option above the column option"),
-            float(result.profile.weights.sum()),
-        )
-        if not poll.secret:
-            view.delegation_rankings = _delegation_rankings(poll, round_, lang)
-    return view
+
+
+def _names(poll: Poll, lang: str) -> dict[int, str]:
+    return {o.id: o.title_in(lang) for o in poll.options}
+
+
+def _matrix(result: tallies.RoundResult, rows: list[Row]):
+    """The head-to-head matrix in the order of the priority list, short names
+    on both axes."""
+    index = result.profile.index
+    order = [index[row.option_id] for row in rows]
+    pairwise = result.profile.pairwise[order][:, order]
+    return charts.heatmap(
+        pairwise.tolist(),
+        [row.title for row in rows],
+        _("Share of ballots ranking the row option above the column option"),
+        float(result.profile.weights.sum()),
+        short=[row.short for row in rows],
+    )
 
 
 def format_score(score: float | None) -> str:
@@ -248,6 +288,7 @@ class PlenaryView:
     agreement_line: str = ""
     charts: dict[str, Any] = field(default_factory=dict)
     consent: ConsentView | None = None
+    explanation: list[str] = field(default_factory=list)
 
     @property
     def w(self) -> float | None:
@@ -302,5 +343,6 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
         return view
     view.rows = _rows(poll, result, lang, view.second_lang)
     view.agreement_line = agreement_line(result, poll)
+    view.explanation = explain.sentences(result, _names(poll, lang), poll.top_k)
     view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
     return view

@@ -1,8 +1,9 @@
 """Casting a ballot: validate, upsert, idempotency, audit — one atomic step.
 
-A ranking is a list of tiers of option ids, best first: ``[[3], [1, 2]]``
-means 3 > 1 = 2; options left out are unranked. The same validation serves
-the JSON endpoint and the plain (no-JavaScript) form.
+Rankings are checked by :mod:`voting.rankings`. A facilitator entering a
+paper ballot takes the same step (``entered_by``): it is stored only if the
+participant has no ballot in the round yet, and a delegate's ballot never
+replaces a paper one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .delegates import waiting_message
 from .errors import UserError
 from .extensions import db
 from .models import (
+    Account,
     AuditEntry,
     Ballot,
     IdempotencyKey,
@@ -34,6 +36,7 @@ from .models import (
     new_code,
     utcnow,
 )
+from .rankings import BallotRules, validate_ranking
 
 MAX_KEY_LENGTH = 80
 
@@ -53,77 +56,6 @@ class CastResult:
             "ranking": self.ranking,
             "round_id": self.round_id,
         }
-
-
-@dataclass(frozen=True)
-class BallotRules:
-    """What checking a ranking needs to know of its poll."""
-
-    option_ids: frozenset[int]
-    allow_ties: bool
-    allow_unranked: bool
-
-    @classmethod
-    def of(cls, poll: Poll) -> BallotRules:
-        return cls(
-            frozenset(option.id for option in poll.options),
-            poll.allow_ties,
-            poll.allow_unranked,
-        )
-
-
-def validate_ranking(raw: Any, rules: BallotRules) -> list[list[int]]:
-    """Check a ranking against the poll's options and rules; return it normalised."""
-    if not isinstance(raw, list) or not all(isinstance(t, list) for t in raw):
-        raise UserError(_("The ranking must be a list of groups of options."))
-    known = rules.option_ids
-    seen: set[int] = set()
-    tiers: list[list[int]] = []
-    for tier in raw:
-        if not tier:
-            continue
-        for option_id in tier:
-            if not isinstance(option_id, int) or isinstance(option_id, bool):
-                raise UserError(_("Options must be given by their number."))
-            if option_id not in known:
-                raise UserError(
-                    _("Option %(id)s is not part of this poll.", id=option_id)
-                )
-            if option_id in seen:
-                raise UserError(_("An option was ranked twice."))
-            seen.add(option_id)
-        if len(tier) > 1 and not rules.allow_ties:
-            raise UserError(_("This poll does not allow equal ranks."))
-        tiers.append(sorted(tier))
-    if not tiers:
-        raise UserError(_("Rank at least one option."))
-    if not rules.allow_unranked and seen != known:
-        raise UserError(_("This poll asks you to rank every option."))
-    return tiers
-
-
-def is_number(value: str) -> bool:
-    """ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` fails."""
-    return value.isascii() and value.isdigit()
-
-
-def ranking_from_form(form, poll: Poll) -> list[list[int]]:
-    """Read the plain form (a rank select per option) into tiers.
-
-    Gaps in the numbers are closed (ranks 1, 3, 4 become 1, 2, 3); an empty
-    select leaves the option unranked; equal numbers are equal ranks.
-    """
-    by_rank: dict[int, list[int]] = {}
-    for option in poll.options:
-        value = (form.get(f"rank-{option.id}") or "").strip()
-        if not value:
-            continue
-        if not is_number(value) or not 1 <= int(value) <= len(poll.options):
-            raise UserError(
-                _("Choose a rank between 1 and %(n)d.", n=len(poll.options))
-            )
-        by_rank.setdefault(int(value), []).append(option.id)
-    return validate_ranking([by_rank[r] for r in sorted(by_rank)], BallotRules.of(poll))
 
 
 def request_hash(payload: dict[str, Any]) -> str:
@@ -220,14 +152,22 @@ class _Statements:
         )
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         upsert = insert(ballot)
+        one_per_round = [ballot.c.round_id, ballot.c.participant_id]
+        returned = (ballot.c.receipt_code, ballot.c.revision)
         self.upsert = upsert.on_conflict_do_update(
-            index_elements=[ballot.c.round_id, ballot.c.participant_id],
+            index_elements=one_per_round,
             set_={
                 "ranking": upsert.excluded.ranking,
                 "updated_at": upsert.excluded.updated_at,
                 "revision": ballot.c.revision + 1,
             },
-        ).returning(ballot.c.receipt_code, ballot.c.revision)
+            where=ballot.c.paper.is_(False),
+        ).returning(*returned)
+        self.paper = (
+            insert(ballot)
+            .on_conflict_do_nothing(index_elements=one_per_round)
+            .returning(*returned)
+        )
         self.remember = sa.insert(keys)
         self.audit = sa.insert(AuditEntry.__table__)
         counter = RoundCounter.__table__
@@ -277,6 +217,7 @@ def cast(
     idempotency_key: str | None = None,
     *,
     by_code: bool = False,
+    entered_by: Account | None = None,
 ) -> CastResult:
     """Record (or revise) the participant's ballot in an open round, atomically.
 
@@ -287,7 +228,8 @@ def cast(
     only), upsert the ballot (one per participant and round), remember the
     answer under the idempotency key, append an audit entry and bump the
     round's version. A replayed key returns the first answer and writes
-    nothing.
+    nothing. ``entered_by``: a paper ballot this staff member entered (see
+    the module's docstring), audited under their name.
     """
     if not participant.admitted:
         # A walk-in waiting in the lobby: no ballot, nothing counted.
@@ -317,18 +259,30 @@ def cast(
             409,
         )
     now = utcnow()
-    receipt, revision = connection.execute(
-        sql.upsert,
+    stored = connection.execute(
+        sql.upsert if entered_by is None else sql.paper,
         {
             "round_id": round_.id,
             "participant_id": participant.id,
             "ranking": ranking,
             "receipt_code": new_code(10),
             "revision": 1,
+            "paper": entered_by is not None,
             "created_at": now,
             "updated_at": now,
         },
-    ).one()
+    ).first()
+    if stored is None:
+        raise UserError(
+            _(
+                "Your ballot in this round was entered from paper by the "
+                "facilitator: it is counted, and cannot be changed here."
+            )
+            if entered_by is None
+            else _("This participant has already voted in this round."),
+            409,
+        )
+    receipt, revision = stored
     result = CastResult(receipt, revision, ranking, round_.id)
     try:
         if idempotency_key:
@@ -343,16 +297,7 @@ def cast(
                 },
             )
         connection.execute(
-            sql.audit,
-            {
-                # Secret polls: the log says a ballot was cast, never whose.
-                "actor": audit.participant(participant.id, round_.secret),
-                "action": "ballot_cast" if revision == 1 else "ballot_revised",
-                "event_id": round_.event_id,
-                "round_id": round_.id,
-                "at": now,
-                "details": {},
-            },
+            sql.audit, _audit_row(participant, round_, revision, entered_by, now)
         )
         # Every ballot of the round bumps this one row: bump it last, so that
         # its row lock is held only until the commit right after (on
@@ -371,6 +316,27 @@ def cast(
             raise
         return CastResult(**stored, replayed=True)
     return result
+
+
+def _audit_row(participant, round_: LockedRound, revision: int, entered_by, now):
+    """The ballot's audit entry. Secret polls: the log says that a ballot was
+    cast (or entered from paper, by whom), never whose."""
+    details = {}
+    if entered_by is None:
+        actor = audit.participant(participant.id, round_.secret)
+        action = "ballot_cast" if revision == 1 else "ballot_revised"
+    else:
+        actor, action = audit.staff(entered_by), "paper_ballot_entered"
+        if not round_.secret:
+            details = {"participant_id": participant.id}
+    return {
+        "actor": actor,
+        "action": action,
+        "event_id": round_.event_id,
+        "round_id": round_.id,
+        "at": now,
+        "details": details,
+    }
 
 
 def current_ballot(participant: Participant, round_: Round) -> Ballot | None:

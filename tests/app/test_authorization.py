@@ -168,6 +168,9 @@ TABLE = {
     ("facilitator.delete_participant", "POST"): console(ALLOWED),
     # the lobby (world.voters[3] is no walk-in: admitting it is a 409)
     ("facilitator.lobby", "GET"): console(200),
+    ("facilitator.paper_ballot", "GET"): console(200),
+    ("facilitator.paper_ballot", "POST"): console(ALLOWED),
+    ("facilitator.paper_ballots", "GET"): console(200),
     ("facilitator.duplicate_poll", "GET"): console(200),
     ("facilitator.duplicate_poll", "POST"): console(ALLOWED),
     ("facilitator.event_from", "GET"): console(200),

@@ -7,14 +7,10 @@ import sqlalchemy as sa
 
 from tests import factories
 from voting import tallies
-from voting.ballots import (
-    BallotRules,
-    cast,
-    ranking_from_form,
-    validate_ranking,
-)
+from voting.ballots import cast
 from voting.errors import UserError
 from voting.models import AuditEntry, Ballot, IdempotencyKey, RoundStatus
+from voting.rankings import BallotRules, ranking_from_form, validate_ranking
 
 
 @pytest.fixture

@@ -62,6 +62,9 @@ OUTPUTS = {
             "facilitator.audit_log",
             "facilitator.lobby",
             "facilitator.duplicate_poll",
+            # who has not voted yet (never how); a blank printable ballot
+            "facilitator.paper_ballot",
+            "facilitator.paper_ballots",
             "facilitator.event_from",
             "facilitator.delegations",
             "facilitator.edit_delegation",

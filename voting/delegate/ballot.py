@@ -19,13 +19,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from .. import adoption
-from ..ballots import (
-    cast,
-    current_ballot,
-    find_receipt,
-    is_number,
-    ranking_from_form,
-)
+from ..ballots import cast, current_ballot, find_receipt
 from ..delegates import (
     awaiting_admission,
     ballot_poll,
@@ -41,6 +35,7 @@ from ..delegates import (
 from ..errors import UserError, fail, render_error
 from ..extensions import db
 from ..models import Participant, Poll, Round, localized
+from ..rankings import is_number, ranking_from_form
 from . import bp
 from .forms import ReceiptForm
 from .join import lookup_failed

@@ -34,6 +34,9 @@ class Ballot(db.Model):
     #: Shown to the delegate, who can check that the ballot was counted.
     receipt_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     revision: Mapped[int] = mapped_column(default=1)
+    #: Entered by a facilitator from a paper ballot: counted like any other,
+    #: never revised online (:mod:`voting.paper`).
+    paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     events,
     lobby,
     options,
+    paper,
     people,
     polls,
     rounds,

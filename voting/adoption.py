@@ -143,6 +143,18 @@ def _from_tally(poll: Poll, result, seed: int, tie_break: bool):
     return items, cut, ties
 
 
+def tally_ties(poll: Poll, round_: Round | None) -> list[list[int]]:
+    """The tied groups of what would be proposed now: ``round_``'s tally, or
+    (a plenary poll without a round) the pooled workshops'."""
+    if round_ is not None:
+        tally = tallies.for_round(round_).tally
+    elif poll.workshop_id is None:
+        tally = tallies.for_plenary(poll).result.tally
+    else:
+        tally = None
+    return proposals.tied_groups(tally.ranking) if tally is not None else []
+
+
 def propose(round_: Round, actor: str, tie_break: bool = False) -> Proposal:
     """Propose a closed round's priority list for adoption; its ties stay
     ties unless ``tie_break`` (the declared tie-break, seeded by the round)."""

@@ -87,6 +87,14 @@ def ballot_count(round_: Round) -> int:
     )
 
 
+def latest_with_ballots(poll) -> Round | None:
+    """The poll's latest closed round that has ballots (the one to propose)."""
+    for round_ in reversed(poll.rounds):
+        if round_.status == RoundStatus.CLOSED and ballot_count(round_):
+            return round_
+    return None
+
+
 def _proposed(round_: Round) -> bool:
     return (
         db.session.scalar(

@@ -3,6 +3,8 @@ templates show only the event's languages (see :func:`texts`)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,7 +12,6 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,7 +22,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import LANGUAGES
@@ -160,6 +168,70 @@ ADOPTION_CHOICES = [
 ]
 
 
+#: The qualified majorities offered, as fractions a person reads at a glance.
+THRESHOLDS = (
+    (Fraction(1, 2), _l("Simple majority: at least half")),
+    (Fraction(3, 5), _l("Three fifths")),
+    (Fraction(2, 3), _l("Two thirds")),
+    (Fraction(3, 4), _l("Three quarters")),
+    (Fraction(4, 5), _l("Four fifths")),
+    (Fraction(9, 10), _l("Nine tenths")),
+)
+
+
+def parse_threshold(raw) -> float | None:
+    """ "2/3", "60 %", "60%", "0.6667" or "0,6" as a share; None if unreadable."""
+    text = str(raw or "").strip().replace(",", ".").replace("\u00a0", " ")
+    try:
+        if text.endswith("%"):
+            return float(text[:-1].strip()) / 100
+        if "/" in text:
+            top, bottom = text.split("/", 1)
+            return float(Fraction(int(top), int(bottom)))
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def threshold_key(value: float) -> str:
+    """The choice key of a stored share: "2/3" for 0.666…"""
+    fraction = Fraction(value).limit_denominator(12)
+    if abs(float(fraction) - value) > 1e-3:
+        return f"{value * 100:g}%"
+    return f"{fraction.numerator}/{fraction.denominator}"
+
+
+class ThresholdField(SelectField):
+    """The qualified majority, chosen among fractions shown with their
+    percentage ("Two thirds — 67%"); a typed "2/3", "60 %" or "0.6667" (an
+    API client, an older form) is read too. ``number`` is the share."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, choices=[], default="2/3", **kwargs)
+
+    def set_choices(self, percent, current: float | None = None) -> None:
+        """Label the choices with ``percent(share)`` (the page's locale); a
+        stored share that is not among them is offered as well."""
+        choices = [
+            (f"{f.numerator}/{f.denominator}", f"{label} — {percent(float(f))}")
+            for f, label in THRESHOLDS
+        ]
+        if current is not None and threshold_key(current) not in dict(choices):
+            choices.append((threshold_key(current), percent(current)))
+        self.choices = choices
+
+    @property
+    def number(self) -> float | None:
+        return parse_threshold(self.data)
+
+    def pre_validate(self, form):
+        number = self.number
+        if number is None or not 0.5 <= number <= 1:
+            raise ValidationError(
+                _("Choose a qualified majority between half and all.")
+            )
+
+
 class PollForm(EditForm):
     workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
     method = SelectField(_l("Aggregation method"), choices=[], default="schulze")
@@ -200,16 +272,12 @@ class PollForm(EditForm):
     adoption_rule = radio(
         _l("Adoption of the priority list"), ADOPTION_CHOICES, "consensus"
     )
-    adoption_threshold = FloatField(
+    adoption_threshold = ThresholdField(
         _l("Qualified majority"),
-        default=round(2 / 3, 4),
         description=_l(
             "Share of the answering delegates (or delegations) that must agree or "
-            "can live with it, between 0.5 and 1 (e.g. 0.6667 for two thirds)."
+            "can live with it."
         ),
-        validators=[
-            NumberRange(min=0.5, max=1, message=_l("Enter a number between 0.5 and 1."))
-        ],
     )
     submit = SubmitField(_l("Save"))
 
@@ -226,7 +294,7 @@ class PollForm(EditForm):
             "publish_every": self.publish_every.data,
             "open_mode": self.open_mode.data,
             "adoption_rule": self.adoption_rule.data,
-            "adoption_threshold": self.adoption_threshold.data,
+            "adoption_threshold": self.adoption_threshold.number,
         }
 
 
@@ -259,9 +327,26 @@ def reason_field() -> TextAreaField:
     )
 
 
+def confirm_open_field() -> BooleanField:
+    """A rewording while delegates vote must be confirmed (the view removes
+    the field when no round is open)."""
+    return BooleanField(
+        _l("Delegates are voting now: reword the options anyway"),
+        validators=[
+            DataRequired(
+                message=_l(
+                    "A round is open: tick the box to confirm that delegates see "
+                    "the new wording while they vote."
+                )
+            )
+        ],
+    )
+
+
 add_translated(OptionForm, "title", _l("Title"), 300)
 add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
 OptionForm.reason = reason_field()
+OptionForm.confirm_open = confirm_open_field()
 
 
 class BulkOptionsForm(EditForm):
@@ -279,6 +364,7 @@ class BulkOptionsForm(EditForm):
 
 add_translated(BulkOptionsForm, "lines", _l("One option per line"), 20000, area=True)
 BulkOptionsForm.reason = reason_field()
+BulkOptionsForm.confirm_open = confirm_open_field()
 
 
 class DelegationForm(EditForm):

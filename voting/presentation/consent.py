@@ -13,7 +13,8 @@ from ..models import Poll, Proposal, Round
 
 
 def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
-    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids"}]``.
+    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids",
+    "titles", "shared"}]``.
 
     A merged item's titles are joined with " + "; the first ``cut`` items are
     "highest", the rest "high".
@@ -31,6 +32,10 @@ def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
                 "subtitle": subtitle if subtitle != title else "",
                 "tier": "highest" if number <= proposal.cut else "high",
                 "ids": list(item),
+                #: One title per option: a tied (or merged) item's options
+                #: share the position ("4= Training, 4= Indicators").
+                "titles": [o.title_in(lang) for o in options],
+                "shared": len(options) > 1,
             }
         )
     return rows

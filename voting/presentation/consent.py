@@ -13,14 +13,15 @@ from ..models import Poll, Proposal, Round
 
 
 def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
-    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids",
-    "titles", "shared"}]``.
+    """The proposed list: ``[{"number", "position", "title", "subtitle",
+    "tier", "ids", "titles", "shared"}]``.
 
     A merged item's titles are joined with " + "; the first ``cut`` items are
-    "highest", the rest "high".
+    "highest", the rest "high". ``number`` counts items; ``position`` is the
+    rank as results write it (after a shared 2= comes 4).
     """
     by_id = {option.id: option for option in proposal.poll.options}
-    rows = []
+    rows, position = [], 1
     for number, item in enumerate(proposal.items, start=1):
         options = [by_id[o] for o in item if o in by_id]
         title = " + ".join(o.title_in(lang) for o in options)
@@ -28,6 +29,7 @@ def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
         rows.append(
             {
                 "number": number,
+                "position": position,
                 "title": title,
                 "subtitle": subtitle if subtitle != title else "",
                 "tier": "highest" if number <= proposal.cut else "high",
@@ -38,6 +40,7 @@ def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
                 "shared": len(options) > 1,
             }
         )
+        position += len(item)
     return rows
 
 

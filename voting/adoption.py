@@ -143,16 +143,19 @@ def _from_tally(poll: Poll, result, seed: int, tie_break: bool):
     return items, cut, ties
 
 
-def tally_ties(poll: Poll, round_: Round | None) -> list[list[int]]:
+def tally_ties(poll: Poll, round_: Round | None, plenary=None) -> list[list[int]]:
     """The tied groups of what would be proposed now: ``round_``'s tally, or
-    (a plenary poll without a round) the pooled workshops'."""
+    the pooled workshops' (``plenary``: a :class:`tallies.PlenaryResult`).
+    None while the list may not be shown (a secret round's few ballots)."""
     if round_ is not None:
-        tally = tallies.for_round(round_).tally
-    elif poll.workshop_id is None:
-        tally = tallies.for_plenary(poll).result.tally
+        result = tallies.for_round(round_)
+    elif plenary is not None:
+        result = plenary.result
     else:
-        tally = None
-    return proposals.tied_groups(tally.ranking) if tally is not None else []
+        return []
+    if result.tally is None or not disclosure.proposal(poll, result.turnout.ballots):
+        return []
+    return proposals.tied_groups(result.tally.ranking)
 
 
 def propose(round_: Round, actor: str, tie_break: bool = False) -> Proposal:

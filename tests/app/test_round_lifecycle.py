@@ -111,6 +111,8 @@ def test_the_plenary_says_which_round_of_each_workshop_it_pools(app, console, se
     assert "round 1, adopted" in page
     assert "round 1, latest with ballots" in page  # workshop 2
     assert "round 2" not in page
+    console_page = text(ok(console.get(f"/console/polls/{plenary.id}"), 200))
+    assert "Pooled:" in console_page and "(round 1, adopted)" in console_page
 
 
 def test_a_tie_in_the_plenary_stays_a_tie_in_its_proposal(app, console, seminar):

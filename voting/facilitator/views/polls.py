@@ -7,12 +7,14 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import adoption, links, permissions, rounds
+from ... import adoption, links, permissions, rounds, tallies
 from ...models import Event, Poll, Workshop
 from ...permissions import role_required
 from ...presentation import outcome_label, proposal_items, rule_sentence
+from ...presentation.poll import pooled_basis
 from ...setup import polls as poll_setup
 from .. import bp, forms
+from ..threshold import threshold_key
 from .common import FACILITATOR, actor, form_page, lang, load
 
 
@@ -89,6 +91,8 @@ def consent_section(poll: Poll) -> dict:
     latest = proposals[-1] if proposals else None
     open_ = latest if latest is not None and latest.status == "open" else None
     source = rounds.latest_with_ballots(poll)
+    plenary = tallies.for_plenary(poll) if poll.workshop_id is None else None
+    ties = adoption.tally_ties(poll, source, plenary)
     return {
         "latest": latest,
         "open": open_,
@@ -98,7 +102,14 @@ def consent_section(poll: Poll) -> dict:
         "rows": proposal_items(latest, current) if latest else [],
         "amend_rows": amend_rows(latest, current) if latest else [],
         "ties": adoption.tie_handling(latest) if latest else "",
-        "tally_ties": adoption.tally_ties(poll, source),
+        "tally_ties": ties,
+        #: Which round of each workshop a plenary pools ("round 2, adopted").
+        "pooled": [
+            (p.workshop.title(current), pooled_basis(*plenary.basis[p.id]))
+            for p, _result in plenary.sources
+        ]
+        if plenary is not None
+        else [],
         "rule": rule_sentence(latest) if latest else "",
         "round": source,
         "plenary": poll.workshop_id is None,
@@ -159,7 +170,7 @@ def edit_poll(poll_id):
         forms.fill_texts(form, "question", poll.question)
         for key in poll_setup.POLL_SETTINGS:
             form[key].data = getattr(poll, key)
-        form.adoption_threshold.data = forms.threshold_key(poll.adoption_threshold)
+        form.adoption_threshold.data = threshold_key(poll.adoption_threshold)
     return form_page(
         form,
         _("Poll settings"),

@@ -89,7 +89,10 @@ def close_proposal(proposal_id):
                     eligible=summary.eligible_units,
                 ),
                 rule_sentence(proposal),
-                _("Closed now: %(outcome)s.", outcome=outcome_label(summary.outcome)),
+                _(
+                    "If closed now: %(outcome)s.",
+                    outcome=outcome_label(summary.outcome),
+                ),
             ],
             _("Close the consent check"),
             check,

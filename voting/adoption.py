@@ -13,7 +13,16 @@ rule, computed over the units that answered:
   answering units agree or stand aside; otherwise not adopted.
 
 A list that is not adopted can be amended (items reordered or merged, the cut
-moved) and proposed again; every proposal is kept.
+moved) and proposed again; every proposal is kept. An adopted list is locked:
+nothing is proposed over it until the adoption is re-opened, with a reason
+(:func:`reopen`, audited).
+
+Ties: a tally's tied options are proposed as one item (they share a
+position) unless the facilitator applies the declared tie-break (Borda
+score, then a lot with a recorded seed) or splits them in an amendment.
+``Proposal.ties`` says which — "none", "kept", "broken" (rule in
+``Proposal.tie_rule``, seed in ``tie_seed``) or "reordered" — and
+:func:`tie_handling` phrases it for the record.
 """
 
 from __future__ import annotations
@@ -24,70 +33,70 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from . import audit, disclosure, tallies
-from .ballots import request_hash, stored_response
+from . import aggregation, answers, audit, disclosure, proposals, rounds, tallies
 from .errors import UserError
 from .extensions import db
 from .models import (
-    ConsentAnswer,
-    IdempotencyKey,
-    Participant,
     Poll,
     Proposal,
     Round,
-    RoundCounter,
     RoundStatus,
     Weighting,
     utcnow,
 )
 
-ANSWERS = ("agree", "stand_aside", "object")
-MAX_REASON = 500
+ANSWERS = answers.ANSWERS
+MAX_REASON = answers.MAX_REASON
+AnswerResult = answers.AnswerResult
+answer = answers.answer
+unit_of = answers.unit_of
+current_answer = answers.current_answer
+answered = answers.answered
+open_for = answers.open_for
+_changed = proposals.touch
+_lock = proposals.lock
 
 
-def _open_proposal(poll: Poll) -> Proposal | None:
-    return db.session.scalar(
-        sa.select(Proposal).filter_by(poll_id=poll.id, status="open")
-    )
-
-
-def latest(poll: Poll) -> Proposal | None:
-    """The poll's most recent proposal, open or closed."""
-    return db.session.scalar(
-        sa.select(Proposal)
-        .filter_by(poll_id=poll.id)
-        .order_by(Proposal.number.desc())
-        .limit(1)
-    )
-
-
-def history(poll: Poll) -> list[Proposal]:
-    """Every proposal of the poll, first to last."""
-    return list(
-        db.session.scalars(
-            sa.select(Proposal).filter_by(poll_id=poll.id).order_by(Proposal.number)
-        )
-    )
+latest = proposals.latest
+history = proposals.history
+adopted = proposals.adopted
+is_adopted = proposals.is_adopted
+#: The declared tie-break a proposal may apply (see the module docstring).
+TIE_RULE = "borda"
 
 
 def items_from_ranking(ranking: list[list[int]], top_k: int) -> tuple[list, int]:
-    """One item per option in rank order; the cut after ``top_k`` options.
+    """One item per tier of the ranking (tied options share an item, so a
+    tie stays a tie); the cut after the tier that reaches ``top_k`` options.
 
     A tie across the cut moves the cut below the whole tied tier: a tie is
     never broken to fit the list into its tiers.
     """
     items, cut, seen = [], 0, 0
     for tier in ranking:
-        items += [[option] for option in tier]
+        items.append(list(tier))
         if seen < top_k:
             cut = len(items)
         seen += len(tier)
     return items, cut
 
 
-def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
-    if _open_proposal(poll) is not None:
+def check_unlocked(poll: Poll) -> None:
+    """Refuse a new proposal over an adopted list (re-open the adoption first)."""
+    if proposals.open_proposal(poll) is not None:
         raise UserError(_("Close the current consent check first."), 409)
+    if proposals.adopted(poll) is not None:
+        raise UserError(
+            _(
+                "This list is adopted and locked. Re-open the adoption (with a "
+                "reason) before proposing another list."
+            ),
+            409,
+        )
+
+
+def _new_proposal(poll: Poll, items, cut, round_id, actor, **ties) -> Proposal:
+    check_unlocked(poll)
     previous = latest(poll)
     proposal = Proposal(
         poll=poll,
@@ -98,6 +107,7 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
         rule=poll.adoption_rule,
         threshold=poll.adoption_threshold,
         by_delegation=poll.weighting != Weighting.DELEGATE,
+        **ties,
     )
     db.session.add(proposal)
     db.session.flush()
@@ -110,27 +120,63 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor) -> Proposal:
         proposal=proposal.number,
         items=items,
         cut=cut,
+        ties=proposal.ties,
+        tie_rule=proposal.tie_rule,
+        tie_seed=proposal.tie_seed,
     )
     db.session.commit()
     return proposal
 
 
-def propose(round_: Round, actor: str) -> Proposal:
-    """Propose a closed round's priority list for adoption."""
+def _from_tally(poll: Poll, result, seed: int, tie_break: bool):
+    """Items, cut and tie fields of a proposal of ``result``'s ranking."""
+    groups = proposals.tied_groups(result.tally.ranking)
+    ranking = result.tally.ranking
+    ties = {"tied": groups, "ties": proposals.TIES_KEPT if groups else "none"}
+    if tie_break and groups:
+        broken = aggregation.tally(
+            result.profile, poll.method, tie_break=TIE_RULE, seed=seed
+        )
+        ranking = broken.ranking
+        ties.update(ties=proposals.TIES_BROKEN, tie_rule=TIE_RULE, tie_seed=seed)
+    items, cut = items_from_ranking(ranking, poll.top_k)
+    return items, cut, ties
+
+
+def tally_ties(poll: Poll, round_: Round | None, plenary=None) -> list[list[int]]:
+    """The tied groups of what would be proposed now: ``round_``'s tally, or
+    the pooled workshops' (``plenary``: a :class:`tallies.PlenaryResult`).
+    None while the list may not be shown (a secret round's few ballots)."""
+    if round_ is not None:
+        result = tallies.for_round(round_)
+    elif plenary is not None:
+        result = plenary.result
+    else:
+        return []
+    if result.tally is None or not disclosure.proposal(poll, result.turnout.ballots):
+        return []
+    return proposals.tied_groups(result.tally.ranking)
+
+
+def propose(round_: Round, actor: str, tie_break: bool = False) -> Proposal:
+    """Propose a closed round's priority list for adoption; its ties stay
+    ties unless ``tie_break`` (the declared tie-break, seeded by the round)."""
     if round_.status != RoundStatus.CLOSED:
         raise UserError(_("Close the round before proposing its list."), 409)
+    check_unlocked(round_.poll)
     result = tallies.for_round(round_)
     if result.tally is None:
         raise UserError(_("A round without ballots has no list to adopt."), 409)
     allowed = disclosure.proposal(round_.poll, result.turnout.ballots)
     if not allowed:
         raise UserError(allowed.reason, 409)
-    items, cut = items_from_ranking(result.tally.ranking, round_.poll.top_k)
-    return _new_proposal(round_.poll, items, cut, round_.id, actor)
+    items, cut, ties = _from_tally(round_.poll, result, round_.id, tie_break)
+    return _new_proposal(round_.poll, items, cut, round_.id, actor, **ties)
 
 
-def propose_plenary(plenary: Poll, actor: str) -> Proposal:
-    """Propose the plenary consolidation of the workshops' closed rounds."""
+def propose_plenary(plenary: Poll, actor: str, tie_break: bool = False) -> Proposal:
+    """Propose the plenary consolidation of the workshops' pooled rounds."""
+    check_unlocked(plenary)
     pooled = tallies.for_plenary(plenary)
     result = pooled.result
     # The pooled list must not reveal a few secret ballots: neither the
@@ -145,8 +191,8 @@ def propose_plenary(plenary: Poll, actor: str) -> Proposal:
         raise UserError(
             _("No workshop has closed a round over these options yet."), 409
         )
-    items, cut = items_from_ranking(result.tally.ranking, plenary.top_k)
-    return _new_proposal(plenary, items, cut, None, actor)
+    items, cut, ties = _from_tally(plenary, result, plenary.id, tie_break)
+    return _new_proposal(plenary, items, cut, None, actor, **ties)
 
 
 def amend(proposal: Proposal, items: Any, cut: Any, actor: str) -> Proposal:
@@ -164,103 +210,49 @@ def amend(proposal: Proposal, items: Any, cut: Any, actor: str) -> Proposal:
         raise UserError(_("The amended list must contain each option once."))
     if not isinstance(cut, int) or isinstance(cut, bool) or not 0 <= cut <= len(items):
         raise UserError(_("The cut must be between 0 and the number of items."))
-    return _new_proposal(proposal.poll, items, cut, proposal.round_id, actor)
+    ties = {
+        "tied": proposal.tied,
+        "ties": proposals.tie_status(items, proposal.tied, proposal),
+    }
+    if ties["ties"] == proposals.TIES_BROKEN:
+        ties.update(tie_rule=proposal.tie_rule, tie_seed=proposal.tie_seed)
+    return _new_proposal(proposal.poll, items, cut, proposal.round_id, actor, **ties)
 
 
-def _changed(poll: Poll) -> None:
-    """Bump the version of the poll's latest round: displays refresh (ETag)."""
-    if poll.rounds:
-        db.session.execute(
-            sa.update(RoundCounter)
-            .where(RoundCounter.round_id == poll.rounds[-1].id)
-            .values(version=RoundCounter.version + 1)
-        )
-
-
-def _lock(proposal_id: int) -> Proposal:
-    proposal = db.session.scalar(
-        sa.select(Proposal).where(Proposal.id == proposal_id).with_for_update()
-    )
-    if proposal is None:
-        raise UserError(_("No such proposal."), 404)
-    return proposal
-
-
-@dataclass
-class AnswerResult:
-    answer: str
-    reason: str
-    revision: int
-    replayed: bool = False
-
-
-def answer(
-    participant: Participant,
-    proposal_id: int,
-    choice: Any,
-    reason: Any = "",
-    idempotency_key: str | None = None,
-) -> AnswerResult:
-    """Record (or change) a unit's answer while the check is open, atomically."""
-    if choice not in ANSWERS:
-        raise UserError(_("Choose agree, stand aside or object."))
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if choice == "object" and not reason:
-        raise UserError(_("An objection needs a short reason."))
-    if len(reason) > MAX_REASON:
-        raise UserError(
-            _("The reason may have at most %(n)d characters.", n=MAX_REASON)
-        )
+def reopen(proposal_id: int, actor: str, reason: Any) -> Proposal:
+    """Re-open an adopted list for amendment; the reason is audited and kept."""
+    reason = rounds.reason_of(reason)
     proposal = _lock(proposal_id)
-    if not participant.eligible_for(proposal.poll):
-        raise UserError(_("You cannot answer this proposal."), 403)
-    digest = request_hash({"proposal": proposal.id, "answer": choice, "reason": reason})
-    if idempotency_key:
-        stored = stored_response(participant, idempotency_key, digest)
-        if stored is not None:
-            return AnswerResult(**stored, replayed=True)
-    if proposal.status != "open":
-        raise UserError(
-            _("This consent check is closed. Your answer was not recorded."), 409
-        )
-    unit = unit_of(participant, proposal)
-    row = current_answer(participant, proposal)
-    if row is None:
-        row = ConsentAnswer(
-            proposal=proposal,
-            unit=unit,
-            revision=1,
-            participant_id=participant.id,
-            answer=choice,
-            reason=reason,
-            delegation_id=participant.delegation_id,
-        )
-        db.session.add(row)
-    else:
-        row.participant_id, row.answer, row.reason = participant.id, choice, reason
-        row.revision += 1
-        row.updated_at = utcnow()
-    result = AnswerResult(choice, reason, row.revision)
-    if idempotency_key:
-        db.session.add(
-            IdempotencyKey(
-                participant_id=participant.id,
-                key=idempotency_key,
-                request_hash=digest,
-                response={"answer": choice, "reason": reason, "revision": row.revision},
-            )
-        )
+    if not is_adopted(proposal) or latest(proposal.poll) is not proposal:
+        raise UserError(_("Only the adopted list can be re-opened."), 409)
+    proposal.reopened_at = utcnow()
+    proposal.reopen_reason = reason
     _changed(proposal.poll)
-    secret = proposal.poll.secret
     audit.record(
-        audit.participant(participant.id, secret),
-        "consent_answered",
+        actor,
+        "adoption_reopened",
         proposal.poll.event_id,
         round_id=proposal.round_id,
         proposal=proposal.number,
+        reason=reason,
     )
     db.session.commit()
-    return result
+    return proposal
+
+
+def tie_handling(proposal: Proposal) -> str:
+    """How the proposal treats the tally's ties, for the record: "tie kept",
+    "tie broken by …", "reordered by the facilitator" ("" when none)."""
+    if proposal.ties == proposals.TIES_KEPT:
+        return _("tie kept")
+    if proposal.ties == proposals.TIES_BROKEN:
+        return _(
+            "tie broken by the declared rule: Borda score, then a lot (seed %(seed)d)",
+            seed=proposal.tie_seed or 0,
+        )
+    if proposal.ties == proposals.TIES_REORDERED:
+        return _("reordered by the facilitator")
+    return ""
 
 
 @dataclass
@@ -356,34 +348,3 @@ def close(proposal_id: int, actor: str) -> Proposal:
 def proposal(proposal_id: int) -> Proposal | None:
     """A proposal by id, or None."""
     return db.session.get(Proposal, proposal_id)
-
-
-def unit_of(participant: Participant, proposal: Proposal) -> str:
-    """Who answers: the delegation (one country, one vote) or the delegate."""
-    if proposal.by_delegation and participant.delegation_id:
-        return f"d{participant.delegation_id}"
-    return f"p{participant.id}"
-
-
-def current_answer(participant: Participant, proposal: Proposal):
-    """The answer that counts for the participant's unit, if any."""
-    return db.session.scalar(
-        sa.select(ConsentAnswer).filter_by(
-            proposal_id=proposal.id, unit=unit_of(participant, proposal)
-        )
-    )
-
-
-def answered(participant: Participant, proposals) -> set[int]:
-    """Ids of the proposals the participant's unit has answered."""
-    return {p.id for p in proposals if current_answer(participant, p) is not None}
-
-
-def open_for(participant: Participant) -> list[Proposal]:
-    """Open consent checks the participant may answer."""
-    proposals = db.session.scalars(
-        sa.select(Proposal)
-        .join(Poll)
-        .where(Proposal.status == "open", Poll.event_id == participant.event_id)
-    ).all()
-    return [p for p in proposals if participant.eligible_for(p.poll)]

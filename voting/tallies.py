@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import disclosure
+from . import disclosure, proposals
 from .aggregation import METHODS, Profile, Tally, tally, tally_all
 from .aggregation.consensus import consensus_report, method_agreement
 from .aggregation.weighting import weighted_ballots
@@ -28,6 +28,7 @@ from .models import (
     Poll,
     Round,
     RoundCounter,
+    RoundStatus,
 )
 
 #: Methods compared in the agreement line: every registered one. Kemeny is
@@ -265,6 +266,8 @@ class PlenaryResult:
     #: Workshop polls left out of the pool: a secret round with too few
     #: ballots to publish on its own (:func:`voting.disclosure.ballot_file`).
     withheld: list[Poll] = field(default_factory=list)
+    #: ``{workshop poll id: (the round pooled, ADOPTED_ROUND | LATEST_WITH_BALLOTS)}``
+    basis: dict[int, tuple[Round, str]] = field(default_factory=dict)
 
     @property
     def pooled(self) -> list[tuple[Poll, RoundResult]]:
@@ -276,22 +279,57 @@ class PlenaryResult:
         ]
 
 
-def plenary_sources(plenary: Poll) -> list[tuple[Poll, Round]]:
-    """The workshop polls asking the same options (by key), with their last
-    closed round."""
+#: Why a workshop's round is the one pooled (``PlenaryResult.basis``).
+ADOPTED_ROUND, LATEST_WITH_BALLOTS = "adopted", "latest"
+
+
+def ballot_counts(rounds: list[Round]) -> dict[int, int]:
+    """Ballots stored in each of ``rounds`` (rounds without any are absent)."""
+    if not rounds:
+        return {}
+    rows = db.session.execute(
+        sa.select(Ballot.round_id, sa.func.count(Ballot.id))
+        .where(Ballot.round_id.in_([r.id for r in rounds]))
+        .group_by(Ballot.round_id)
+    )
+    return dict(rows.all())
+
+
+def pooled_round(poll: Poll) -> tuple[Round, str] | None:
+    """The round of a workshop poll that a plenary pools, and why.
+
+    The round whose list the workshop adopted (:func:`voting.proposals.adopted`);
+    else its latest closed round with ballots. An empty round never enters a
+    plenary (an accidental extra round changes nothing).
+    """
+    closed = [r for r in poll.rounds if r.status == RoundStatus.CLOSED]
+    chosen = proposals.adopted(poll)
+    if chosen is not None and chosen.round_id is not None:
+        for round_ in closed:
+            if round_.id == chosen.round_id:
+                return round_, ADOPTED_ROUND
+    counts = ballot_counts(closed)
+    with_ballots = [r for r in closed if counts.get(r.id)]
+    return (with_ballots[-1], LATEST_WITH_BALLOTS) if with_ballots else None
+
+
+def plenary_sources(plenary: Poll) -> list[tuple[Poll, Round, str]]:
+    """The workshop polls asking the same options (by key), each with the
+    round the plenary pools and why (:func:`pooled_round`)."""
     keys = {option.key for option in plenary.options}
     sources = []
     for poll in plenary.event.polls:
         if poll.workshop_id is None or {o.key for o in poll.options} != keys:
             continue
-        closed = [r for r in poll.rounds if r.status == "closed"]
-        if closed:
-            sources.append((poll, closed[-1]))
+        chosen = pooled_round(poll)
+        if chosen is not None:
+            sources.append((poll, *chosen))
     return sources
 
 
 def for_plenary(plenary: Poll) -> PlenaryResult:
-    """Pool each workshop's last closed round, each ballot with the weight its
+    """Pool each workshop's adopted round (else its latest closed round with
+    ballots, :func:`pooled_round`), each ballot with the weight its
     workshop's weighting gave it, into one tally over the plenary's options.
 
     Each workshop's part must be publishable on its own: a secret round with
@@ -300,10 +338,11 @@ def for_plenary(plenary: Poll) -> PlenaryResult:
     """
     target = {option.key: option.id for option in plenary.options}
     pooled: list[tuple[list[list[int]], float]] = []
-    sources, withheld = [], []
-    for poll, round_ in plenary_sources(plenary):
+    sources, withheld, basis = [], [], {}
+    for poll, round_, why in plenary_sources(plenary):
         result = for_round(round_, with_agreement=False)
         sources.append((poll, result))
+        basis[poll.id] = (round_, why)
         if result.profile is None:
             continue
         if not disclosure.ballot_file(poll, result.turnout.ballots):
@@ -342,4 +381,5 @@ def for_plenary(plenary: Poll) -> PlenaryResult:
         ),
         sources=sources,
         withheld=withheld,
+        basis=basis,
     )

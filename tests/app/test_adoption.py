@@ -11,9 +11,11 @@ from voting.models import AuditEntry, ConsentAnswer
 
 
 def test_items_from_ranking_keeps_a_tie_across_the_cut_whole():
+    # A tie stays a tie (one item, one shared position), and the cut takes
+    # the whole tied tier (defect 4 of issue 14: it was split into 2 and 3).
     assert adoption.items_from_ranking([[1], [2, 3], [4]], 2) == (
-        [[1], [2], [3], [4]],
-        3,
+        [[1], [2, 3], [4]],
+        2,
     )
     assert adoption.items_from_ranking([[1], [2], [3]], 2) == ([[1], [2], [3]], 2)
 

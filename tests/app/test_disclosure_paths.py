@@ -79,6 +79,14 @@ OUTPUTS = {
             "facilitator.add_option",
             "facilitator.bulk_options",
             "facilitator.edit_option",
+            # confirm pages: what a change will do, ballot counts at most
+            "facilitator.open_round",
+            "facilitator.close_round",
+            "facilitator.next_round",
+            "facilitator.reopen_round",
+            "facilitator.delete_round",
+            "facilitator.close_proposal",
+            "facilitator.reopen_adoption",
             "secretariat.index",
             "secretariat.audit_log",
             # operations: status, and counts over every round (no round's tally)

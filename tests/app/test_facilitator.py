@@ -539,10 +539,11 @@ def test_options_are_fixed_once_voting_started(fac, mine):
         == 409
     )
     assert len(mine.options) == 3
-    # rewording stays possible
+    # rewording stays possible, once confirmed (delegates are voting)
     assert (
         fac.post(
-            f"/console/options/{option.id}/edit", data={"title_es": "A mejor"}
+            f"/console/options/{option.id}/edit",
+            data={"title_es": "A mejor", "confirm_open": "y"},
         ).status_code
         == 302
     )

@@ -147,6 +147,7 @@ def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, sho
         # Closed: not adopted (consensus rule), late answers are refused.
         console.goto(poll_url)
         expect(console.locator(".consent-counts .count-object")).to_have_text("1")
+        console.get_by_role("link", name="Close the consent check").click()
         console.get_by_role("button", name="Close the consent check").click()
         expect(console.locator("#consent .outcome")).to_contain_text("Not adopted")
         expect(display.locator("#consent-outcome.outcome-not_adopted")).to_be_visible(
@@ -166,6 +167,7 @@ def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, sho
             answer(page, "agree")
         expect(display.locator("#consent-answered")).to_contain_text("3 ", timeout=3000)
         console.goto(poll_url)
+        console.get_by_role("link", name="Close the consent check").click()
         console.get_by_role("button", name="Close the consent check").click()
         expect(console.locator("#consent .outcome")).to_contain_text(
             "Adopted by consensus"

@@ -71,7 +71,8 @@ def test_console_phone_and_projector(live_app, live_server, browser, shot):
     console.fill("input[name=password]", factories.PASSWORD)
     console.locator("form.stack [type=submit]").click()
     console.goto(f"{url}/console/polls/{setup['poll_id']}")
-    console.get_by_role("button", name="Open round").click()
+    console.get_by_role("link", name="Open round", exact=True).click()
+    console.get_by_role("button", name="Open round 1", exact=True).click()
     expect(console.locator("body")).to_contain_text("The round is open.")
     display_url = console.locator("code.link").inner_text()
     shot(console, "console-poll-1280x800")
@@ -108,7 +109,8 @@ def test_console_phone_and_projector(live_app, live_server, browser, shot):
     shot(screen, "display-open-1920x1080")
 
     console.reload()
-    console.get_by_role("button", name="Close round").click()
+    console.get_by_role("link", name="Close round", exact=True).click()
+    console.get_by_role("button", name="Close round 1", exact=True).click()
     expect(console.locator("body")).to_contain_text("The round is closed.")
     expect(screen.locator("#live")).to_contain_text("Round 1 — closed", timeout=3000)
     expect(screen.locator("#live")).to_contain_text("Kendall")
@@ -126,13 +128,15 @@ def test_console_phone_and_projector(live_app, live_server, browser, shot):
     )
     assert status == 409
 
-    console.get_by_role("button", name="Open round 2").click()
+    console.get_by_role("link", name="Open round 2", exact=True).click()
+    console.get_by_role("button", name="Open round 2", exact=True).click()
     expect(console.locator("body")).to_contain_text("The next round is open")
     reversed_ids = list(reversed(setup["option_ids"]))
     for participant_id in setup["voter_ids"]:
         cast_directly(live_app, participant_id, 2, reversed_ids)
     console.reload()
-    console.get_by_role("button", name="Close round").click()
+    console.get_by_role("link", name="Close round", exact=True).click()
+    console.get_by_role("button", name="Close round 2", exact=True).click()
     expect(screen.locator("#live")).to_contain_text("Round 2 — closed", timeout=3000)
     expect(screen.locator("#live")).to_contain_text("Change since the previous round")
     assert screen.locator(".change.up").count() >= 1

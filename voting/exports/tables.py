@@ -56,12 +56,7 @@ def plenary_section(poll: Poll) -> Section:
     if plenary.result.tally is None:
         raise UserError(_("No workshop has a closed round with ballots yet."), 409)
     _check_secrecy(poll, plenary.result.turnout.ballots)
-    closed = [
-        r.closed_at
-        for p, _r in plenary.sources
-        for r in p.rounds
-        if r.status == RoundStatus.CLOSED and r.closed_at
-    ]
+    closed = [r.closed_at for r, _why in plenary.basis.values() if r.closed_at]
     section = Section(
         poll=poll,
         round=None,

@@ -10,7 +10,6 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,13 +20,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import LANGUAGES
 
 from ..disclosure import DEFAULT_BATCH, MIN_BATCH
 from ..models import Weighting
+from .threshold import ThresholdField
 
 
 def add_translated(cls, prefix: str, label, max_length: int, area: bool = False):
@@ -200,16 +206,12 @@ class PollForm(EditForm):
     adoption_rule = radio(
         _l("Adoption of the priority list"), ADOPTION_CHOICES, "consensus"
     )
-    adoption_threshold = FloatField(
+    adoption_threshold = ThresholdField(
         _l("Qualified majority"),
-        default=round(2 / 3, 4),
         description=_l(
             "Share of the answering delegates (or delegations) that must agree or "
-            "can live with it, between 0.5 and 1 (e.g. 0.6667 for two thirds)."
+            "can live with it."
         ),
-        validators=[
-            NumberRange(min=0.5, max=1, message=_l("Enter a number between 0.5 and 1."))
-        ],
     )
     submit = SubmitField(_l("Save"))
 
@@ -226,7 +228,7 @@ class PollForm(EditForm):
             "publish_every": self.publish_every.data,
             "open_mode": self.open_mode.data,
             "adoption_rule": self.adoption_rule.data,
-            "adoption_threshold": self.adoption_threshold.data,
+            "adoption_threshold": self.adoption_threshold.number,
         }
 
 
@@ -259,9 +261,26 @@ def reason_field() -> TextAreaField:
     )
 
 
+def confirm_open_field() -> BooleanField:
+    """A rewording while delegates vote must be confirmed (the view removes
+    the field when no round is open)."""
+    return BooleanField(
+        _l("Delegates are voting now: reword the options anyway"),
+        validators=[
+            DataRequired(
+                message=_l(
+                    "A round is open: tick the box to confirm that delegates see "
+                    "the new wording while they vote."
+                )
+            )
+        ],
+    )
+
+
 add_translated(OptionForm, "title", _l("Title"), 300)
 add_translated(OptionForm, "description", _l("Description"), 2000, area=True)
 OptionForm.reason = reason_field()
+OptionForm.confirm_open = confirm_open_field()
 
 
 class BulkOptionsForm(EditForm):
@@ -279,6 +298,7 @@ class BulkOptionsForm(EditForm):
 
 add_translated(BulkOptionsForm, "lines", _l("One option per line"), 20000, area=True)
 BulkOptionsForm.reason = reason_field()
+BulkOptionsForm.confirm_open = confirm_open_field()
 
 
 class DelegationForm(EditForm):

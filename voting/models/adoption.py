@@ -41,6 +41,21 @@ class Proposal(db.Model):
     rule: Mapped[str] = mapped_column(sa.String(12), default="consensus")
     threshold: Mapped[float] = mapped_column(default=2 / 3)
     by_delegation: Mapped[bool] = mapped_column(default=False)
+    #: How the tally's ties reached this list (the record quotes it):
+    #: "none" (the tally had none), "kept" (tied options share an item),
+    #: "broken" (by the declared tie-break ``tie_rule``) or "reordered" (by
+    #: the facilitator, in an amendment).
+    ties: Mapped[str] = mapped_column(sa.String(10), default="none")
+    #: The tie-break applied when ``ties == "broken"`` ("borda": Borda score,
+    #: then a lot seeded with ``tie_seed``).
+    tie_rule: Mapped[str | None] = mapped_column(sa.String(20))
+    tie_seed: Mapped[int | None]
+    #: The tally's tied groups (option ids) the list came from.
+    tied: Mapped[list[list[int]]] = mapped_column(sa.JSON, default=list)
+    #: An adopted list is locked; re-opening the adoption (with a reason)
+    #: unlocks it for amendment. The record keeps both.
+    reopened_at: Mapped[datetime | None]
+    reopen_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 

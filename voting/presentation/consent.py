@@ -13,13 +13,15 @@ from ..models import Poll, Proposal, Round
 
 
 def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
-    """The proposed list: ``[{"number", "title", "subtitle", "tier", "ids"}]``.
+    """The proposed list: ``[{"number", "position", "title", "subtitle",
+    "tier", "ids", "titles", "shared"}]``.
 
     A merged item's titles are joined with " + "; the first ``cut`` items are
-    "highest", the rest "high".
+    "highest", the rest "high". ``number`` counts items; ``position`` is the
+    rank as results write it (after a shared 2= comes 4).
     """
     by_id = {option.id: option for option in proposal.poll.options}
-    rows = []
+    rows, position = [], 1
     for number, item in enumerate(proposal.items, start=1):
         options = [by_id[o] for o in item if o in by_id]
         title = " + ".join(o.title_in(lang) for o in options)
@@ -27,12 +29,18 @@ def proposal_items(proposal: Proposal, lang: str, second: str | None = None):
         rows.append(
             {
                 "number": number,
+                "position": position,
                 "title": title,
                 "subtitle": subtitle if subtitle != title else "",
                 "tier": "highest" if number <= proposal.cut else "high",
                 "ids": list(item),
+                #: One title per option: a tied (or merged) item's options
+                #: share the position ("4= Training, 4= Indicators").
+                "titles": [o.title_in(lang) for o in options],
+                "shared": len(options) > 1,
             }
         )
+        position += len(item)
     return rows
 
 

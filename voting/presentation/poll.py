@@ -300,6 +300,14 @@ class PlenaryView:
         return w_reading(self.w)
 
 
+def pooled_basis(round_, why: str) -> str:
+    """Which round of a workshop the plenary pools: "round 2, adopted" or
+    "round 3, latest with ballots"."""
+    if why == tallies.ADOPTED_ROUND:
+        return _("round %(n)d, adopted", n=round_.number)
+    return _("round %(n)d, latest with ballots", n=round_.number)
+
+
 def build_plenary(poll: Poll, lang: str) -> PlenaryView:
     """The event-level view pooling the workshops' closed rounds."""
     plenary = tallies.for_plenary(poll)
@@ -325,6 +333,7 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
         view.workshops.append(
             {
                 "name": source_poll.workshop.title(lang),
+                "basis": pooled_basis(*plenary.basis[source_poll.id]),
                 "ballots": source.turnout.ballots,
                 "positions": positions,
                 "withheld": _(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -11,6 +11,7 @@ from ...models import Option, Poll
 from ...permissions import role_required
 from ...setup import corrections
 from ...setup import options as option_setup
+from ...setup import polls as poll_setup
 from .. import bp, forms
 from .common import (
     FACILITATOR,
@@ -36,6 +37,21 @@ def needs_reason(form, poll: Poll) -> None:
         del form.reason
 
 
+def needs_confirm(form, poll: Poll) -> None:
+    """While a round is open, a rewording warns and must be confirmed (the
+    ``confirm_open`` box); otherwise the box is removed."""
+    if not poll_setup.is_running(poll):
+        del form.confirm_open
+    elif request.method == "GET":
+        flash(
+            _(
+                "A round is open: delegates are voting on these options now. "
+                "Reword only to fix a mistake; they see the new wording at once."
+            ),
+            "warn",
+        )
+
+
 def reason_of(form) -> str:
     return form.reason.data or "" if "reason" in form else ""
 
@@ -52,6 +68,7 @@ def add_option(poll_id):
     poll = load(Poll, poll_id)
     form = forms.OptionForm()
     del form.reason  # options are added before the first round only
+    del form.confirm_open
     return form_page(
         form,
         _("New option"),
@@ -74,6 +91,7 @@ def edit_option(option_id):
     form = forms.OptionForm()
     del form.key
     needs_reason(form, poll)
+    needs_confirm(form, poll)
     if request.method == "GET":
         forms.fill_texts(form, "title", option.title)
         forms.fill_texts(form, "description", option.description)
@@ -126,6 +144,7 @@ def bulk_options(poll_id):
     poll = load(Poll, poll_id)
     form = forms.BulkOptionsForm()
     needs_reason(form, poll)
+    needs_confirm(form, poll)
     return form_page(
         form,
         _("Paste options"),

@@ -7,18 +7,23 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import adoption, links, permissions
+from ... import adoption, links, permissions, rounds, tallies
 from ...models import Event, Poll, Workshop
 from ...permissions import role_required
 from ...presentation import outcome_label, proposal_items, rule_sentence
+from ...presentation.poll import pooled_basis
 from ...setup import polls as poll_setup
 from .. import bp, forms
+from ..threshold import threshold_key
 from .common import FACILITATOR, actor, form_page, lang, load
 
 
 def _poll_form(event: Event, poll: Poll | None = None):
     form = forms.PollForm()
     form.method.choices = forms.choices(poll_setup.method_choices())
+    form.adoption_threshold.set_choices(
+        format_percent, poll.adoption_threshold if poll else None
+    )
     if poll is None:
         choices = [
             (w.id, w.title(lang()))
@@ -79,19 +84,34 @@ def render_poll(poll: Poll, status: int = 200):
 
 def consent_section(poll: Poll) -> dict:
     """What the poll page shows of the consent checks: the open one, the
-    latest one (to amend), what can be proposed, and the history."""
+    latest one (to amend, or locked once adopted), what can be proposed
+    (and whether its tally has ties), and the history."""
     proposals = adoption.history(poll)
     current = lang()
     latest = proposals[-1] if proposals else None
-    closed_rounds = [r for r in poll.rounds if r.status == "closed"]
     open_ = latest if latest is not None and latest.status == "open" else None
+    source = rounds.latest_with_ballots(poll)
+    plenary = tallies.for_plenary(poll) if poll.workshop_id is None else None
+    ties = adoption.tally_ties(poll, source, plenary)
     return {
         "latest": latest,
         "open": open_,
+        "adopted": adoption.adopted(poll),
+        "proposed_rounds": {p.round_id for p in proposals},
         "summary": adoption.summarize(open_ or latest) if latest else None,
         "rows": proposal_items(latest, current) if latest else [],
+        "amend_rows": amend_rows(latest, current) if latest else [],
+        "ties": adoption.tie_handling(latest) if latest else "",
+        "tally_ties": ties,
+        #: Which round of each workshop a plenary pools ("round 2, adopted").
+        "pooled": [
+            (p.workshop.title(current), pooled_basis(*plenary.basis[p.id]))
+            for p, _result in plenary.sources
+        ]
+        if plenary is not None
+        else [],
         "rule": rule_sentence(latest) if latest else "",
-        "round": closed_rounds[-1] if closed_rounds else None,
+        "round": source,
         "plenary": poll.workshop_id is None,
         "setting": (
             _(
@@ -107,10 +127,30 @@ def consent_section(poll: Poll) -> dict:
                 "proposal": p,
                 "rows": proposal_items(p, current),
                 "outcome": outcome_label(p.outcome) if p.status == "closed" else "",
+                "ties": adoption.tie_handling(p),
             }
             for p in reversed(proposals)
         ],
     }
+
+
+def amend_rows(proposal, current: str) -> list[dict]:
+    """The amendment form's rows, one per option in the proposal's order: an
+    item's later options (merged, or tied) come with "merge" ticked."""
+    titles = {o.id: o.title_in(current) for o in proposal.poll.options}
+    rows = []
+    for number, item in enumerate(proposal.items, start=1):
+        for j, option in enumerate(item):
+            rows.append(
+                {
+                    "index": len(rows),
+                    "position": len(rows) + 1,
+                    "item": number,
+                    "title": titles.get(option, "?"),
+                    "merged": j > 0,
+                }
+            )
+    return rows
 
 
 @bp.route("/polls/<int:poll_id>")
@@ -130,7 +170,7 @@ def edit_poll(poll_id):
         forms.fill_texts(form, "question", poll.question)
         for key in poll_setup.POLL_SETTINGS:
             form[key].data = getattr(poll, key)
-        form.adoption_threshold.data = round(poll.adoption_threshold, 4)
+        form.adoption_threshold.data = threshold_key(poll.adoption_threshold)
     return form_page(
         form,
         _("Poll settings"),

@@ -81,10 +81,13 @@ class Export:
 
 
 def parse_languages(value: str | None, event: Event) -> list[str]:
-    """``"es"`` or ``"es+en"`` → a list of one or two known language codes."""
+    """``"es"`` or ``"es+en"`` → a list of one or two known language codes.
+
+    A typed ``?lang=es+en`` arrives as ``"es en"`` (a ``+`` in a query is a
+    space): both spellings are accepted."""
     if not value:
         return [event.default_language]
-    codes = value.split("+")
+    codes = value.replace(" ", "+").split("+")
     known = current_app.config["LANGUAGES"]
     if len(codes) > 2 or len(set(codes)) != len(codes) or not set(codes) <= set(known):
         raise UserError(

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from .. import presentation
 from . import corrections, record_pdf
 from .record_adoption import adoption_text
 from .record_pdf import FONT_DIR, STYLES
@@ -47,17 +48,32 @@ __all__ = [
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "record.css"
 
 
+def _sources(section: Section) -> str:
+    """The pooled rounds, "Mesa 1 (encuesta 3, ronda 2); …"."""
+    lang = section.event.default_language
+    return "; ".join(
+        _(
+            "%(workshop)s (poll %(poll)d, round %(round)d)",
+            workshop=poll.workshop.title(lang),
+            poll=poll.id,
+            round=result.round_id,
+        )
+        for poll, result in section.sources
+    )
+
+
 def _details(section: Section) -> list[tuple[str, str]]:
     meta = metadata(section)
+    tally = section.tally
     rows = [
         (_("Event"), meta["event"]),
         (_("Poll"), meta["poll"]),
         (_("Round"), meta["round"]),
         (_("Opened"), meta["opened_at"] or "–"),
         (_("Closed"), meta["closed_at"] or "–"),
-        (_("Method"), f"{meta['method_label']} ({meta['method']})"),
-        (_("Weighting"), meta["weighting"]),
-        (_("Tie rule"), meta["tie_rule"]),
+        (_("Method"), f"{presentation.method_label(tally.method)} ({tally.method})"),
+        (_("Weighting"), presentation.weighting_label(section.weighting)),
+        (_("Tie rule"), presentation.tie_rule(tally)),
         (_("Ballots"), str(meta["ballots"])),
         (_("Software version"), f"Prioriza {meta['software_version']}"),
         (_("Ballot file"), meta["ballot_file"]),
@@ -66,7 +82,7 @@ def _details(section: Section) -> list[tuple[str, str]]:
     if meta["workshop"]:
         rows.insert(1, (_("Workshop"), meta["workshop"]))
     if meta["sources"]:
-        rows.insert(3, (_("Pooled rounds"), meta["sources"]))
+        rows.insert(3, (_("Pooled rounds"), _sources(section)))
     if meta["weights_file"]:
         rows += [
             (_("Weights file"), meta["weights_file"]),

@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import adoption, charts, disclosure, publication, tallies
-from ..aggregation import METHODS
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
 from ..models import Delegation, Poll, Round, RoundStatus
 from .consent import ConsentView, build_consent, poll_proposal
+from .labels import method_label, score_label, tie_rule
 
 #: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
 #: nonparametric statistical techniques", Decision Sciences 28(3), Table 3.
@@ -87,7 +87,7 @@ class PollView:
         tally = self.result.tally
         if tally is None or tally.params.get("tie_break", "none") == "none":
             return ""
-        return tally.params["tie_rule"]
+        return tie_rule(tally)
 
 
 def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None):
@@ -120,12 +120,10 @@ def agreement_line(result: tallies.RoundResult, poll: Poll) -> str:
     names = agreement["methods"]
     main = names.index(poll.method)
     same = [
-        METHODS[n].label
-        for i, n in enumerate(names)
-        if agreement["top_k_same"][main][i]
+        method_label(n) for i, n in enumerate(names) if agreement["top_k_same"][main][i]
     ]
     differ = [
-        METHODS[n].label
+        method_label(n)
         for i, n in enumerate(names)
         if not agreement["top_k_same"][main][i]
     ]
@@ -198,7 +196,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
                 row.change = before[row.option_id] - row.position
             if view.previous.consensus and view.w is not None:
                 view.w_change = view.w - view.previous.consensus["kendall_w"]
-    score_label = result.tally.params.get("score", "")
+    score = score_label(result.tally.method)
     view.charts["ranking"] = charts.bar_chart(
         [
             charts.Bar(
@@ -210,7 +208,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
             )
             for row in view.rows
         ],
-        title=_("Current ranking") + (f" ({score_label})" if score_label else ""),
+        title=_("Current ranking") + (f" ({score})" if score else ""),
         max_value=max((abs(r.score or 0) for r in view.rows), default=1) or 1,
     )
     if view.closed:

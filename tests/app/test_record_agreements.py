@@ -65,7 +65,7 @@ def _items(body: str, css: str) -> list[str]:
 def test_agreements_are_the_adopted_list_after_an_amendment(secretariat_client, app):
     poll, voters, ids = _room(secret=False)
     _amend_and_adopt(poll, voters, ids)
-    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=es+en"
+    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=es%2Ben"
     html = secretariat_client.get(url).get_data(as_text=True)
     columns = _columns(html)
     en, es = columns["en"], columns["es"]
@@ -92,6 +92,9 @@ def test_agreements_are_the_adopted_list_after_an_amendment(secretariat_client, 
     )
     assert "Supporting data: the tally" in text
     assert text.index("• B") < text.index("• A")  # Agreements before the tally
+    # The address as typed (a + in a query is a space) gives the same record.
+    typed = secretariat_client.get(url.replace("%2B", "+"))
+    assert typed.get_data(as_text=True) == html
 
 
 def test_without_adoption_the_tally_is_labelled_as_not_adopted(secretariat_client, app):
@@ -129,7 +132,7 @@ def test_reservations_are_counted_with_the_right_word(
 ):
     poll, voters, _ids = _room(secret=secret)
     _reservations(poll, voters)
-    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=en+es"
+    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=en%2Bes"
     html = unescape(secretariat_client.get(url).get_data(as_text=True))
     assert f"The representatives adopted, with the reservations of {who}, that" in html
     assert f"con las reservas de {quien}" in html

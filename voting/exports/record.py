@@ -48,9 +48,8 @@ __all__ = [
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "record.css"
 
 
-def _sources(section: Section) -> str:
+def _sources(section: Section, lang: str) -> str:
     """The pooled rounds, "Mesa 1 (encuesta 3, ronda 2); …"."""
-    lang = section.event.default_language
     return "; ".join(
         _(
             "%(workshop)s (poll %(poll)d, round %(round)d)",
@@ -62,12 +61,12 @@ def _sources(section: Section) -> str:
     )
 
 
-def _details(section: Section) -> list[tuple[str, str]]:
+def _details(section: Section, lang: str) -> list[tuple[str, str]]:
     meta = metadata(section)
-    tally = section.tally
+    tally, poll = section.tally, section.poll
     rows = [
-        (_("Event"), meta["event"]),
-        (_("Poll"), meta["poll"]),
+        (_("Event"), section.event.title(lang)),
+        (_("Poll"), poll.title(lang)),
         (_("Round"), meta["round"]),
         (_("Opened"), meta["opened_at"] or "–"),
         (_("Closed"), meta["closed_at"] or "–"),
@@ -79,10 +78,10 @@ def _details(section: Section) -> list[tuple[str, str]]:
         (_("Ballot file"), meta["ballot_file"]),
         (_("SHA-256 of the ballot file"), meta["ballot_file_sha256"]),
     ]
-    if meta["workshop"]:
-        rows.insert(1, (_("Workshop"), meta["workshop"]))
+    if poll.workshop:
+        rows.insert(1, (_("Workshop"), poll.workshop.title(lang)))
     if meta["sources"]:
-        rows.insert(3, (_("Pooled rounds"), _sources(section)))
+        rows.insert(3, (_("Pooled rounds"), _sources(section, lang)))
     if meta["weights_file"]:
         rows += [
             (_("Weights file"), meta["weights_file"]),
@@ -102,7 +101,7 @@ def build(sections: list[Section], langs: list[str]) -> list[RecordSection]:
                 columns.append(column(section, lang))
         with force_locale(langs[0]):
             details_title = _("Technical details")
-            details = _details(section)
+            details = _details(section, langs[0])
             fixes = (_("Corrections to option texts"), corrections.rows(section.poll))
         first = columns[0]
         out.append(

@@ -1,4 +1,4 @@
-"""The agreements record: HTML (print CSS) and PDF, in one language or two.
+"""The agreements record: HTML (print CSS), PDF and Word, in one language or two.
 
 Phrased like the "Agreements" section of the 2005 executive report: "The two
 issues of highest priority are … Other issues of high priority are …", then
@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import presentation
-from . import corrections, record_pdf
+from . import corrections, record_docx, record_pdf
 from .record_adoption import adoption_text
 from .record_pdf import FONT_DIR, STYLES
 from .record_text import (
@@ -32,6 +32,7 @@ from .tables import Section, metadata
 
 __all__ = [
     "CSS",
+    "DOCX_MIMETYPE",
     "FONT_DIR",
     "METHOD_SENTENCES",
     "STYLES",
@@ -41,10 +42,13 @@ __all__ = [
     "adoption_text",
     "build",
     "column",
+    "render",
+    "render_docx",
     "render_html",
     "render_pdf",
 ]
 
+DOCX_MIMETYPE = record_docx.MIMETYPE
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "record.css"
 
 
@@ -130,3 +134,19 @@ def render_pdf(sections: list[Section], langs: list[str]) -> bytes:
     """The record as an A4 PDF: columns side by side, bars drawn as rectangles."""
     fonts = record_pdf.font_paths()
     return record_pdf.render(build(sections, langs), langs, fonts)
+
+
+def render_docx(sections: list[Section], langs: list[str]) -> bytes:
+    """The record as a Word document: real headings and lists, two languages
+    side by side in a table."""
+    with force_locale(langs[0]):
+        return record_docx.render(build(sections, langs), langs)
+
+
+def render(sections: list[Section], fmt: str, langs: list[str], embed_css: bool):
+    """The record in ``fmt`` (``html``, ``pdf`` or ``docx``) as bytes."""
+    if fmt == "html":
+        return render_html(sections, langs, embed_css=embed_css).encode("utf-8")
+    if fmt == "docx":
+        return render_docx(sections, langs)
+    return render_pdf(sections, langs)

@@ -185,3 +185,15 @@ def test_the_record_has_no_english_source_string(record_room, lang):
         if hits:
             found[name] = sorted(set(hits))
     assert not found
+
+
+def test_every_method_has_translated_labels_that_match_the_package(app):
+    """A new method cannot reach the record untranslated, and the English
+    labels are the counting package's own texts."""
+    from voting.presentation import labels
+
+    with force_locale("en"):
+        for name, method in METHODS.items():
+            assert str(labels.METHOD_LABELS[name]) == method.label
+            assert str(labels.TIE_CONVENTIONS[name]) == method.tie_convention
+            assert str(labels.SCORES[name]) == method.score

@@ -197,3 +197,12 @@ def test_every_method_has_translated_labels_that_match_the_package(app):
             assert str(labels.METHOD_LABELS[name]) == method.label
             assert str(labels.TIE_CONVENTIONS[name]) == method.tie_convention
             assert str(labels.SCORES[name]) == method.score
+
+
+def test_the_projector_names_the_method_in_its_language(app, record_room):
+    polls, _plenary = record_room
+    borda = next(p for p in polls if p.method == "borda")
+    projector = app.test_client()
+    projector.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    live = projector.get(f"/display/{borda.display_token}/live").get_data(True)
+    assert "Método: Recuento de Borda" in live and "Borda count" not in live

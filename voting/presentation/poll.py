@@ -83,6 +83,11 @@ class PollView:
         return w_reading(self.w)
 
     @property
+    def method_label(self) -> str:
+        """The method's name in the current language."""
+        return method_label(self.result.tally.method) if self.result.tally else ""
+
+    @property
     def tie_break_note(self) -> str:
         tally = self.result.tally
         if tally is None or tally.params.get("tie_break", "none") == "none":
@@ -255,6 +260,11 @@ class PlenaryView:
     @property
     def w_reading(self) -> str:
         return w_reading(self.w)
+
+    @property
+    def method_label(self) -> str:
+        tally = self.plenary.result.tally
+        return method_label(tally.method) if tally else ""
 
 
 def build_plenary(poll: Poll, lang: str) -> PlenaryView:

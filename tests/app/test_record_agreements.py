@@ -148,3 +148,17 @@ def test_reservations_are_counted_with_the_right_word(
     assert f"Adopted with the reservations of {who}" in console
     if secret:
         assert "Argentina" not in live.split("consent-panel")[1]
+
+
+def test_a_list_adopted_as_proposed_is_not_called_amended(secretariat_client, app):
+    poll, voters, ids = _room(secret=False)
+    proposal = adoption.propose(poll.rounds[0], "test")
+    for voter in voters:
+        adoption.answer(voter, proposal.id, "agree")
+    adoption.close(proposal.id, "test")
+    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=en"
+    body = unescape(_columns(secretariat_client.get(url).get_data(as_text=True))["en"])
+    assert "Adopted by consensus (proposal 1)" in body
+    assert _items(body, "highest") == ["A"]
+    assert _items(body, "tally") == ["1. A", "2. B", "3. C"]
+    assert "amended" not in body

@@ -79,14 +79,19 @@ def fill(col: Column, section: Section, rows, lang: str) -> None:
     )
     col.tally = _tally_lines(rows)
     col.tally_note = tie_note
-    tally_items = [[r.option_id] for r in rows]
-    tally_cut = sum(1 for r in rows if r.tier == "highest")
-    if proposal.items != tally_items or proposal.cut != tally_cut:
-        col.tally_note = " ".join(
-            n
-            for n in (
-                _("The room amended the tally's list before adopting it."),
-                tie_note,
-            )
-            if n
-        )
+    if _amended(proposal, rows, section.result.tally.ranking):
+        amended = _("The room amended the tally's list before adopting it.")
+        col.tally_note = " ".join(n for n in (amended, tie_note) if n)
+
+
+def _amended(proposal, rows, ranking) -> bool:
+    """Whether the adopted list differs from the tally: another order,
+    another highest tier, or options merged that the tally did not tie."""
+    order = [o for item in proposal.items for o in item]
+    highest = {o for item in proposal.items[: proposal.cut] for o in item}
+    tied = [set(tier) for tier in ranking if len(tier) > 1]
+    return (
+        order != [r.option_id for r in rows]
+        or highest != {r.option_id for r in rows if r.tier == "highest"}
+        or any(len(item) > 1 and set(item) not in tied for item in proposal.items)
+    )

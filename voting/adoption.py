@@ -276,9 +276,6 @@ class Summary:
     objections: list[dict[str, Any]] = field(default_factory=list)
     #: Delegations that stood aside (named polls only).
     standing_aside: list[str] = field(default_factory=list)
-    #: Distinct delegations among the objectors (one without a delegation
-    #: counts alone): reservations are worded per delegation in named polls.
-    objecting_delegations: int = 0
     outcome: str = "not_adopted"
 
 
@@ -300,7 +297,7 @@ def summarize(proposal: Proposal) -> Summary:
     """Live or final counts of a proposal's answers."""
     counts = {choice: 0 for choice in ANSWERS}
     per_delegation: dict[str, dict[str, Any]] = {}
-    objections, standing_aside, objecting = [], [], set()
+    objections, standing_aside = [], []
     named = not proposal.poll.secret
     for row in sorted(proposal.answers, key=lambda r: r.id):
         counts[row.answer] += 1
@@ -310,7 +307,6 @@ def summarize(proposal: Proposal) -> Summary:
         )
         entry[row.answer] += 1
         if row.answer == "object":
-            objecting.add(row.delegation_id or f"p{row.participant_id}")
             objections.append(
                 {"delegation": name if named else None, "reason": row.reason}
             )
@@ -332,7 +328,6 @@ def summarize(proposal: Proposal) -> Summary:
         by_delegation=sorted(per_delegation.values(), key=lambda d: d["delegation"]),
         objections=objections,
         standing_aside=sorted(set(standing_aside)),
-        objecting_delegations=len(objecting),
         outcome=outcome_of(proposal.rule, proposal.threshold, counts),
     )
 

@@ -77,7 +77,13 @@ def objectors(proposal: Proposal, summary: adoption.Summary) -> str:
     if not proposal.poll.secret:
         names = [o["delegation"] for o in summary.objections]
         names = [n for n in dict.fromkeys(names) if n and n != "—"]
-        num = summary.objecting_delegations
+        num = len(
+            {
+                row.delegation_id or f"p{row.participant_id}"
+                for row in proposal.answers
+                if row.answer == "object"
+            }
+        )
         if not names:
             return ngettext("%(num)d delegation", "%(num)d delegations", num)
         return ngettext(

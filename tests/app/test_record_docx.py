@@ -112,3 +112,11 @@ def test_word_record_of_a_secret_round_with_too_few_ballots_is_refused(
     html = secretariat_client.get(url + ".html")
     docx = secretariat_client.get(url + ".docx")
     assert docx.status_code == html.status_code == 409
+
+
+def test_the_exports_page_offers_the_word_record(secretariat_client, app):
+    poll, voters, ids = _room(secret=False)
+    page = secretariat_client.get("/secretariat/").get_data(as_text=True)
+    round_id = poll.rounds[0].id
+    assert f"/secretariat/rounds/{round_id}/export.docx?lang=es" in page
+    assert f"/secretariat/rounds/{round_id}/export.docx?lang=es%2Ben" in page

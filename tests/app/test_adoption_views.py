@@ -299,7 +299,7 @@ def test_qualified_majority_adopts_with_reservations(app, fac, room):
     assert proposal.outcome == "reservations"  # 2 of 3 = two thirds
     live = html(fac.get(f"/display/{poll.display_token}/live"))
     assert "Adopted with reservations" in live
-    assert "With the reservations of Argentina." in live
+    assert "With the reservations of 1 delegation (Argentina)." in live
 
 
 @pytest.mark.parametrize("threshold", ["0.4", "1.5", "", "two thirds"])

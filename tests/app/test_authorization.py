@@ -357,9 +357,9 @@ def test_authorisation_matrix(app, world, role):
 
 
 def readable(response) -> str:
-    """The text of a page or an export (xlsx and pdf opened up)."""
+    """The text of a page or an export (xlsx, docx and pdf opened up)."""
     body = response.get_data()
-    if response.mimetype.endswith("spreadsheetml.sheet"):
+    if response.mimetype.endswith(("spreadsheetml.sheet", "wordprocessingml.document")):
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return "\n".join(
                 archive.read(name).decode("utf-8")
@@ -395,7 +395,10 @@ def test_no_page_or_export_of_a_secret_poll_names_a_delegate(app, world):
         *(
             f"/secretariat/{kind}/{ident}/export.{fmt}"
             for kind, ident in (("rounds", round_id), ("polls", poll.id))
-            for fmt in ("csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf")
+            for fmt in (
+                *("csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf"),
+                "docx",
+            )
         ),
     ]
     secret_ballots = db.session.scalars(

@@ -124,7 +124,7 @@ def asked(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx", "soi", "html", "pdf"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx", "soi", "html", "pdf", "docx"])
 def test_every_tally_output_asks_the_policy(app, world, asked, fmt):
     cookie = session_cookie(app, world, "admin")
     walked = 0

@@ -377,7 +377,7 @@ def test_refuses_open_rounds_unknown_formats_and_languages(app):
         exports.export_round(poll.rounds[0], "csv")
     assert error.value.status == 409  # no ballots
     poll, round_, _ = make_room()
-    for fmt, lang in [("docx", None), ("html", "de"), ("pdf", "es+en+fr")]:
+    for fmt, lang in [("odt", None), ("html", "de"), ("pdf", "es+en+fr")]:
         with pytest.raises(UserError) as error:
             exports.export_round(round_, fmt, lang)
         assert error.value.status == 400

@@ -31,20 +31,21 @@ def test_record_states_the_reservations_and_the_history(
     url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=es%2Ben"
     html = secretariat_client.get(url).get_data(as_text=True)
     assert (
-        "The representatives adopted, with the reservations of Argentina, that the "
+        "The representatives adopted, with the reservations of 1 delegation "
+        "(Argentina), that the "
         "issues of highest priority are B; other issues of high priority are A "
         "and C." in html
     )
     assert "Proposal 1: Not adopted (agree 0, can live with it 0, object 5)." in html
     assert "Proposal 2: Adopted with reservations" in html
-    assert "con las reservas de Argentina" in html  # the Spanish column
+    assert "con las reservas de 1 delegación (Argentina)" in html  # the Spanish column
     pdf = secretariat_client.get(
         f"/secretariat/rounds/{poll.rounds[0].id}/export.pdf?lang=en"
     )
     text = " ".join(
         page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages
     )
-    assert "reservations of Argentina" in " ".join(text.split())
+    assert "reservations of 1 delegation (Argentina)" in " ".join(text.split())
 
 
 def test_consensus_sentence_and_secret_poll_names_nobody(

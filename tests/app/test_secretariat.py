@@ -90,7 +90,7 @@ def test_bad_requests_are_clear_4xx(secretariat_client, room):
     poll, round_, _ = room
     base = f"/secretariat/rounds/{round_.id}"
     cases = [
-        (f"{base}/export.docx", 400),
+        (f"{base}/export.odt", 400),
         (f"{base}/export.html?lang=de", 400),
         (f"{base}/named-ballots.csv", 403),  # a secret poll
         ("/secretariat/rounds/999999/export.csv", 404),
@@ -173,6 +173,9 @@ def test_every_export_names_its_charset_once(secretariat_client, room):
             "text/html; charset=utf-8"
         ),
         f"/secretariat/rounds/{round_.id}/export.pdf?lang=en": "application/pdf",
+        f"/secretariat/rounds/{round_.id}/export.docx?lang=en": (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
         f"/secretariat/polls/{poll.id}/export.csv": "text/csv; charset=utf-8",
         f"/secretariat/events/{poll.event_id}/audit.csv": "text/csv; charset=utf-8",
     }

@@ -9,8 +9,8 @@ request; :func:`log_export` appends the audit entry. Formats:
 - ``toi``/``soi`` (also ``soc``, ``toc``, ``preflib``): the anonymised
   ballots in the most restrictive PrefLib type they fit — the file name's
   extension says which — and ``weights``: its weights companion CSV;
-- ``html``, ``pdf``: the agreements record in one language or two side by
-  side (``es+en``).
+- ``html``, ``pdf``, ``docx``: the agreements record in one language or two
+  side by side (``es+en``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ __all__ = [
 
 PREFLIB = ("toi", "soi", "soc", "toc", "preflib")
 TABLE_FORMATS = ("csv", "xlsx", "json")
-RECORD_FORMATS = ("html", "pdf")
+RECORD_FORMATS = ("html", "pdf", "docx")
 FORMATS = (*TABLE_FORMATS, "toi", "soi", "weights", *RECORD_FORMATS)
 #: Whole Content-Type values (a text type names its charset): send them as
 #: ``content_type=``, which werkzeug keeps as given.
@@ -57,6 +57,7 @@ MIMETYPES = {
     "preflib": "text/plain; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
+    "docx": record.DOCX_MIMETYPE,
 }
 
 
@@ -81,10 +82,13 @@ class Export:
 
 
 def parse_languages(value: str | None, event: Event) -> list[str]:
-    """``"es"`` or ``"es+en"`` → a list of one or two known language codes."""
+    """``"es"`` or ``"es+en"`` → a list of one or two known language codes.
+
+    A typed ``?lang=es+en`` arrives as ``"es en"`` (a ``+`` in a query is a
+    space): both spellings are accepted."""
     if not value:
         return [event.default_language]
-    codes = value.split("+")
+    codes = value.replace(" ", "+").split("+")
     known = current_app.config["LANGUAGES"]
     if len(codes) > 2 or len(set(codes)) != len(codes) or not set(codes) <= set(known):
         raise UserError(
@@ -166,17 +170,9 @@ def _sections_export(
     if fmt == "json":
         body = writers.json_bytes(tables.as_json(sections))
         return Export(f"{stem}-priorities.json", MIMETYPES["json"], [body], fmt)
-    suffix = "-".join(langs)
-    if fmt == "html":
-        html = record.render_html(sections, langs, embed_css=embed_css)
-        return Export(
-            f"{stem}-record-{suffix}.html",
-            MIMETYPES["html"],
-            [html.encode("utf-8")],
-            fmt,
-        )
-    pdf = record.render_pdf(sections, langs)
-    return Export(f"{stem}-record-{suffix}.pdf", MIMETYPES["pdf"], [pdf], fmt)
+    body = record.render(sections, fmt, langs, embed_css=embed_css)
+    name = f"{stem}-record-{'-'.join(langs)}.{fmt}"
+    return Export(name, MIMETYPES[fmt], [body], fmt)
 
 
 def export_round(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.lists import format_list
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import adoption, presentation
@@ -23,6 +23,21 @@ def _proposals(section: Section) -> list:
         for p in adoption.history(section.poll)
         if p.round_id == round_id and p.status == "closed"
     ]
+
+
+def final_proposal(section: Section):
+    """The section's last closed proposal (the one the Adoption paragraph
+    states), or None."""
+    proposals = _proposals(section)
+    return proposals[-1] if proposals else None
+
+
+def adopted_proposal(section: Section):
+    """The proposal whose list the room adopted, if the last one was."""
+    final = final_proposal(section)
+    if final is not None and final.outcome in ("consensus", "reservations"):
+        return final
+    return None
 
 
 def adoption_text(section: Section, lang: str) -> tuple[str, str, list[str]]:
@@ -65,14 +80,7 @@ def adoption_text(section: Section, lang: str) -> tuple[str, str, list[str]]:
                 "%(names)s stood aside.", names=_joined(summary.standing_aside)
             )
     elif final.outcome == "reservations":
-        named = [o["delegation"] for o in summary.objections if o["delegation"]]
-        who = (
-            _joined(sorted(set(named)))
-            if named
-            else ngettext(
-                "%(num)d delegation", "%(num)d delegations", len(summary.objections)
-            )
-        )
+        who = presentation.objectors(final, summary)
         text = _(
             "The representatives adopted, with the reservations of %(who)s, that "
             "the issues of highest priority are %(highest)s; other issues of high "

@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from .. import charts, presentation
+from ..presentation import labels
+from . import record_agreements
 from .record_adoption import adoption_text
 from .section import Section
 
@@ -82,11 +84,19 @@ class Column:
     round_line: str
     shown: bool
     hidden_reason: str = ""
+    #: Whether the list below was adopted (and by which proposal), or not yet.
+    status: str = ""
+    status_class: str = ""
     highest_intro: str = ""
     highest: list[str] = field(default_factory=list)
     high_intro: str = ""
     high: list[str] = field(default_factory=list)
     tie_note: str = ""
+    #: Supporting data of an adopted list: the tally it was proposed from.
+    tally_title: str = ""
+    tally_intro: str = ""
+    tally: list[str] = field(default_factory=list)
+    tally_note: str = ""
     turnout_title: str = ""
     turnout: str = ""
     method_title: str = ""
@@ -112,6 +122,7 @@ class Column:
         out.append(("h2", self.heading))
         if not self.shown:
             return [*out, ("p", self.hidden_reason)]
+        out.append(("status", self.status))
         out.append(("p", self.highest_intro))
         out.append(("list", "\n".join(f"• {t}" for t in self.highest)))
         if self.high:
@@ -119,6 +130,11 @@ class Column:
             out.append(("list", "\n".join(f"• {t}" for t in self.high)))
         if self.tie_note:
             out.append(("small", self.tie_note))
+        if self.tally:
+            out += [("h3", self.tally_title), ("p", self.tally_intro)]
+            out.append(("list", "\n".join(f"• {t}" for t in self.tally)))
+            if self.tally_note:
+                out.append(("small", self.tally_note))
         out += [("h3", self.turnout_title), ("p", self.turnout)]
         out += [("h3", self.method_title), ("p", self.method)]
         out += [("h3", self.consensus_title), ("p", self.consensus)]
@@ -143,16 +159,6 @@ class RecordSection:
     corrections_title: str = ""
     #: ``(when, text)`` of each option text corrected once ballots were in.
     corrections: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _highest_intro(count: int) -> str:
-    if count == 1:
-        return _("The issue of highest priority is:")
-    if count == 2:
-        return _("The two issues of highest priority are:")
-    if count == 3:
-        return _("The three issues of highest priority are:")
-    return _("The %(count)d issues of highest priority are:", count=count)
 
 
 def _when(value) -> str:
@@ -218,25 +224,7 @@ def column(section: Section, lang: str) -> Column:
         col.event += " · " + col.workshop
     if not shown:
         return col
-    highest = [r.title for r in view.rows if r.tier == "highest"]
-    high = [r.title for r in view.rows if r.tier != "highest"]
-    col.highest_intro, col.highest = _highest_intro(len(highest)), highest
-    col.high_intro, col.high = _("Other issues of high priority are:"), high
-    if result.tally.ties:
-        col.tie_note = _(
-            "Options marked = are tied: the method does not separate them."
-        )
-        tied = {r.option_id for r in view.rows if r.tied}
-        col.highest = [
-            f"{r.title} (=)" if r.option_id in tied else r.title
-            for r in view.rows
-            if r.tier == "highest"
-        ]
-        col.high = [
-            f"{r.title} (=)" if r.option_id in tied else r.title
-            for r in view.rows
-            if r.tier != "highest"
-        ]
+    record_agreements.fill(col, section, view.rows, lang)
     turnout = result.turnout
     col.turnout_title = _("Turnout")
     if section.round is None:
@@ -256,15 +244,17 @@ def column(section: Section, lang: str) -> Column:
         )
     tally = result.tally
     sentence = METHOD_SENTENCES.get(tally.method)
-    parts = [str(sentence) if sentence else tally.params.get("tie_rule", "")]
+    parts = [str(sentence) if sentence else presentation.tie_rule(tally)]
     parts.append(str(WEIGHTING_SENTENCES.get(section.weighting, "")))
     if tally.params.get("unranked", "last") == "last":
         parts.append(
             _("Options a delegate left unranked count as tied below the ranked ones.")
         )
     if tally.params.get("tie_break", "none") != "none":
-        parts.append(_("Declared tie-break applied:") + " " + tally.params["tie_rule"])
-    col.method_title = _("Method: %(method)s", method=tally.label)
+        parts.append(labels.tie_break_rule(tally))
+    col.method_title = _(
+        "Method: %(method)s", method=presentation.method_label(tally.method)
+    )
     col.method = " ".join(p for p in parts if p)
     col.consensus_title = _("Agreement between delegates")
     col.consensus = (

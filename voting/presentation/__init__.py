@@ -9,11 +9,15 @@ from .consent import (
     ConsentView,
     answer_labels,
     build_consent,
+    objectors,
     outcome_label,
+    outcome_text,
     poll_proposal,
     proposal_items,
+    reservations_sentence,
     rule_sentence,
 )
+from .labels import method_label, score_label, tie_rule, weighting_label
 from .poll import PlenaryView, PollView, build, build_plenary, format_score
 
 __all__ = [
@@ -25,8 +29,15 @@ __all__ = [
     "build_consent",
     "build_plenary",
     "format_score",
+    "method_label",
+    "objectors",
     "outcome_label",
+    "outcome_text",
     "poll_proposal",
     "proposal_items",
+    "reservations_sentence",
     "rule_sentence",
+    "score_label",
+    "tie_rule",
+    "weighting_label",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_percent
+from babel.lists import format_list
+from flask_babel import format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
 from .. import adoption, charts
@@ -73,6 +74,58 @@ def outcome_label(outcome: str | None) -> str:
     return ""
 
 
+def objectors(proposal: Proposal, summary: adoption.Summary) -> str:
+    """Who objected, counted with the right word.
+
+    Named polls count delegations (two objecting delegates of one country
+    are one delegation) and name them; secret polls count the answering
+    units (delegates, or delegations when the poll counts one country, one
+    vote) and name nobody.
+    """
+    if not proposal.poll.secret:
+        names = [o["delegation"] for o in summary.objections]
+        names = [n for n in dict.fromkeys(names) if n and n != "—"]
+        num = len(
+            {
+                row.delegation_id or f"p{row.participant_id}"
+                for row in proposal.answers
+                if row.answer == "object"
+            }
+        )
+        if not names:
+            return ngettext("%(num)d delegation", "%(num)d delegations", num)
+        return ngettext(
+            "%(num)d delegation (%(names)s)",
+            "%(num)d delegations (%(names)s)",
+            num,
+            names=format_list(names, locale=get_locale()),
+        )
+    num = summary.counts["object"]
+    if proposal.by_delegation:
+        return ngettext("%(num)d delegation", "%(num)d delegations", num)
+    return ngettext("%(num)d delegate", "%(num)d delegates", num)
+
+
+def reservations_sentence(proposal: Proposal, summary=None) -> str:
+    """ "With the reservations of 1 delegation (Argentina)." once adopted so."""
+    if proposal.status != "closed" or proposal.outcome != "reservations":
+        return ""
+    summary = summary or adoption.summarize(proposal)
+    return _("With the reservations of %(who)s.", who=objectors(proposal, summary))
+
+
+def outcome_text(proposal: Proposal) -> str:
+    """The outcome label, with who holds the reservations when there are some."""
+    if proposal.status != "closed":
+        return ""
+    if proposal.outcome == "reservations":
+        return _(
+            "Adopted with the reservations of %(who)s",
+            who=objectors(proposal, adoption.summarize(proposal)),
+        )
+    return outcome_label(proposal.outcome)
+
+
 def answer_labels() -> dict[str, str]:
     """The three answers, as the delegate reads them."""
     return {
@@ -97,6 +150,11 @@ class ConsentView:
     @property
     def closed(self) -> bool:
         return self.proposal.status == "closed"
+
+    @property
+    def reservations(self) -> str:
+        """ "With the reservations of 2 delegates." (empty unless so adopted)."""
+        return reservations_sentence(self.proposal, self.summary)
 
     @property
     def objecting(self) -> list[str]:

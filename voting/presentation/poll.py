@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import adoption, charts, disclosure, publication, tallies
-from ..aggregation import METHODS
 from ..aggregation.explain import head_to_head
 from ..aggregation.weighting import group_breakdown
 from ..extensions import db
 from ..models import Delegation, Poll, Round, RoundStatus
 from . import explain
 from .consent import ConsentView, build_consent, poll_proposal
+from .labels import method_label, tie_rule
 
 #: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
 #: nonparametric statistical techniques", Decision Sciences 28(3), Table 3.
@@ -94,11 +94,16 @@ class PollView:
         return w_reading(self.w)
 
     @property
+    def method_label(self) -> str:
+        """The method's name in the current language."""
+        return method_label(self.result.tally.method) if self.result.tally else ""
+
+    @property
     def tie_break_note(self) -> str:
         tally = self.result.tally
         if tally is None or tally.params.get("tie_break", "none") == "none":
             return ""
-        return tally.params["tie_rule"]
+        return tie_rule(tally)
 
 
 def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None):
@@ -141,12 +146,10 @@ def agreement_line(result: tallies.RoundResult, poll: Poll) -> str:
     names = agreement["methods"]
     main = names.index(poll.method)
     same = [
-        METHODS[n].label
-        for i, n in enumerate(names)
-        if agreement["top_k_same"][main][i]
+        method_label(n) for i, n in enumerate(names) if agreement["top_k_same"][main][i]
     ]
     differ = [
-        METHODS[n].label
+        method_label(n)
         for i, n in enumerate(names)
         if not agreement["top_k_same"][main][i]
     ]
@@ -298,6 +301,11 @@ class PlenaryView:
     @property
     def w_reading(self) -> str:
         return w_reading(self.w)
+
+    @property
+    def method_label(self) -> str:
+        tally = self.plenary.result.tally
+        return method_label(tally.method) if tally else ""
 
 
 def pooled_basis(round_, why: str) -> str:

@@ -120,7 +120,9 @@ def audit_log(event_id: int):
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf"]),
+    type=click.Choice(
+        ["csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf", "docx"]
+    ),
     help="toi/soi: the PrefLib ballots in the most restrictive type they fit.",
 )
 @click.option("--lang", default=None, help="Record language: es, en, pt, fr or es+en.")

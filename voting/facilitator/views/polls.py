@@ -10,7 +10,7 @@ from flask_login import current_user
 from ... import adoption, links, permissions, rounds, tallies
 from ...models import Event, Poll, Workshop
 from ...permissions import role_required
-from ...presentation import outcome_label, proposal_items, rule_sentence
+from ...presentation import outcome_text, proposal_items, rule_sentence
 from ...presentation.poll import pooled_basis
 from ...setup import polls as poll_setup
 from .. import bp, forms
@@ -126,7 +126,7 @@ def consent_section(poll: Poll) -> dict:
             {
                 "proposal": p,
                 "rows": proposal_items(p, current),
-                "outcome": outcome_label(p.outcome) if p.status == "closed" else "",
+                "outcome": outcome_text(p),
                 "ties": adoption.tie_handling(p),
             }
             for p in reversed(proposals)

@@ -1,0 +1,207 @@
+"""The projector as the back of the room sees it: every display state on one
+fixed 16:9 canvas, at 1920×1080 and 1280×720, with room-sized type, a large
+join QR, the presenter's keys, reveal on cue and the facilitator's controls."""
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.e2e.test_delegate import check_axe
+from voting import adoption, ballots, rounds
+from voting.extensions import db
+from voting.models import Participant, Poll
+
+pytestmark = pytest.mark.e2e
+
+SIZES = [(1920, 1080), (1280, 720)]
+#: Everything the canvas shows, measured in canvas pixels (1080p).
+MEASURE = """() => {
+  const stage = document.getElementById('stage');
+  const box = stage.getBoundingClientRect();
+  let body = 1e9, title = 1e9, small = [];
+  for (const el of stage.querySelectorAll('*')) {
+    if (el.closest('svg') || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const size = parseFloat(style.fontSize);
+    if (size < body) body = size;
+    if (size < 28) small.push(el.className + ': ' + el.textContent.trim().slice(0, 40));
+    if (el.matches('.t1')) title = Math.min(title, size);
+  }
+  const qr = document.querySelector('.stage[data-view=join] .qr svg path');
+  const live = document.getElementById('live');
+  const clipped = [...live.querySelectorAll('.side, .main-col, .view')].filter(
+    p => p.offsetParent !== null && p.scrollHeight > p.clientHeight + 1
+  ).map(p => p.className);
+  return {scrollHeight: document.documentElement.scrollHeight,
+          scrollWidth: document.documentElement.scrollWidth,
+          innerHeight, innerWidth, body, title, small, clipped,
+          stage: [box.left, box.top, box.right, box.bottom],
+          qr: qr ? qr.getBoundingClientRect().height / innerHeight : null,
+          view: stage.dataset.view};
+}"""
+
+
+def room(live_app, **settings):
+    """Workshop 1's poll of the demo seminar, named, with a facilitator."""
+    with live_app.app_context():
+        poll = db.session.scalars(
+            sa.select(Poll).where(Poll.workshop_id.is_not(None)).order_by(Poll.id)
+        ).first()
+        poll.secret = False
+        poll.rounds[0].status = "draft"
+        for key, value in settings.items():
+            setattr(poll, key, value)
+        account = factories.make_account(role="facilitator")
+        poll.workshop.facilitators.append(account)
+        db.session.commit()
+        found = {"poll_id": poll.id, "token": poll.display_token}
+        found["email"] = account.email
+        db.session.remove()
+    return found
+
+
+def change(live_app, poll_id, action):
+    with live_app.app_context():
+        poll = db.session.get(Poll, poll_id)
+        action(poll)
+        db.session.commit()
+        db.session.remove()
+
+
+def voters(poll):
+    return list(
+        db.session.scalars(
+            sa.select(Participant)
+            .filter_by(workshop_id=poll.workshop_id)
+            .order_by(Participant.id)
+        )
+    )
+
+
+def cast_most(poll, reverse=False):
+    """Ballots from all but the last three delegates of the workshop."""
+    ids = [o.id for o in poll.options]
+    for i, voter in enumerate(voters(poll)[:-3]):
+        order = ids[i % 3 :] + ids[: i % 3]
+        order = list(reversed(order)) if reverse else order
+        ballots.cast(voter, poll.rounds[-1].id, [[o] for o in order])
+
+
+def screens(browser):
+    contexts = [
+        browser.new_context(viewport={"width": w, "height": h}, locale="en-GB")
+        for w, h in SIZES
+    ]
+    return contexts, [c.new_page() for c in contexts]
+
+
+def check_state(pages, url, name, shot, view=None, key=None, axe=True):
+    """Every size: one screen, no scrolling, room-sized type; a screenshot."""
+    for page, (w, h) in zip(pages, SIZES, strict=True):
+        if page.url != url:
+            page.goto(url)
+        if key:
+            page.keyboard.press(key)
+        if view:
+            expect(page.locator("#stage")).to_have_attribute("data-view", view)
+        page.wait_for_timeout(300)
+        m = page.evaluate(MEASURE)
+        shot(page, f"projector-{name}-{w}x{h}")
+        assert m["scrollHeight"] <= m["innerHeight"], (name, w, m)
+        assert m["scrollWidth"] <= m["innerWidth"], (name, w, m)
+        left, top, right, bottom = m["stage"]
+        assert left >= -1 and top >= -1 and right <= w + 1 and bottom <= h + 1, m
+        assert m["clipped"] == [], (name, w, m["clipped"])
+        assert m["body"] >= 28, (name, w, m["small"])
+        if m["title"] < 1e9:
+            assert m["title"] >= 36, (name, w, m)
+        if m["view"] == "join":
+            assert m["qr"] >= 0.45, (name, w, m)
+        if axe and w == 1920:
+            check_axe(page)
+    return m
+
+
+def test_every_state_fits_one_screen(live_app, live_server, browser, shot):
+    setup = room(live_app, results_visibility="live")
+    url = f"{live_server.url}/display/{setup['token']}"
+    poll_id = setup["poll_id"]
+    contexts, pages = screens(browser)
+    try:
+        check_state(pages, url, "join", shot, view="join")
+
+        change(live_app, poll_id, lambda p: rounds.open_round(p.rounds[0].id, "t"))
+        change(live_app, poll_id, cast_most)
+        for page in pages:
+            page.goto(url)
+        check_state(pages, url, "open-live", shot, view="results")
+        check_state(pages, url, "open-live-join", shot, view="join", key="j")
+
+        def hide(poll):
+            poll.results_visibility = "hidden"
+
+        change(live_app, poll_id, hide)
+        for page in pages:
+            page.goto(url)
+        check_state(pages, url, "open-hidden", shot, view="join")
+        for page in pages:
+            expect(page.locator("#live")).to_contain_text("hidden until the round")
+
+        # Closing a hidden round: "results ready", R reveals them.
+        change(live_app, poll_id, lambda p: rounds.close_round(p.rounds[0].id, "t"))
+        for page in pages:
+            expect(page.locator(".ready-title")).to_be_visible(timeout=4000)
+            expect(page.locator(".ranking")).to_be_hidden()
+        check_state(pages, url, "closed-ready", shot, view="results")
+        check_state(pages, url, "closed", shot, view="results", key="r")
+        for page in pages:
+            expect(page.locator(".ranking")).to_be_visible()
+            expect(page.locator(".ready-title")).to_be_hidden()
+        check_state(pages, url, "matrix", shot, view="matrix", key="m")
+        check_state(pages, url, "agreement", shot, view="agreement", key="a")
+
+        def round_two(poll):
+            poll.results_visibility = "live"
+            rounds.next_round(poll.rounds[0].id, "t")
+            db.session.refresh(poll)
+            cast_most(poll, reverse=True)
+            rounds.close_round(poll.rounds[1].id, "t")
+
+        change(live_app, poll_id, round_two)
+        for page in pages:
+            expect(page.locator("#live")).to_contain_text(
+                "Round 2 — closed", timeout=5000
+            )
+        check_state(pages, url, "round2", shot, view="results", key="r")
+
+        def propose(poll):
+            proposal = adoption.propose(poll.rounds[-1], "t")
+            for voter in voters(poll)[:5]:
+                adoption.answer(voter, proposal.id, "agree")
+
+        change(live_app, poll_id, propose)
+        for page in pages:
+            expect(page.locator("#consent-panel")).to_be_attached(timeout=4000)
+        check_state(pages, url, "consent", shot, view="consent", key="c")
+
+        def adopt(poll):
+            proposal = adoption.latest(poll)
+            adoption.close(proposal.id, "t")
+
+        change(live_app, poll_id, adopt)
+        for page in pages:
+            expect(page.locator("#consent-outcome")).to_be_visible(timeout=4000)
+        check_state(pages, url, "adopted", shot, view="consent")
+
+        with live_app.app_context():
+            plenary = db.session.scalar(sa.select(Poll).filter_by(workshop_id=None))
+            plenary_url = f"{url.rsplit('/', 1)[0]}/{plenary.display_token}/plenary"
+            db.session.remove()
+        check_state(pages, plenary_url, "plenary", shot, view="results")
+    finally:
+        for context in contexts:
+            context.close()

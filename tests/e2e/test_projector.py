@@ -101,7 +101,8 @@ def screens(browser):
 
 def check_state(pages, url, name, shot, view=None, key=None, axe=True):
     """Every size: one screen, no scrolling, room-sized type; a screenshot."""
-    for page, (w, h) in zip(pages, SIZES, strict=True):
+    for page in pages:
+        w, h = page.viewport_size["width"], page.viewport_size["height"]
         if page.url != url:
             page.goto(url)
         if key:
@@ -205,3 +206,136 @@ def test_every_state_fits_one_screen(live_app, live_server, browser, shot):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_presenter_keys_do_what_the_help_says(live_app, live_server, browser, shot):
+    setup = room(live_app, results_visibility="live")
+
+    def closed_round(poll):
+        rounds.open_round(poll.rounds[0].id, "t")
+        cast_most(poll)
+        rounds.close_round(poll.rounds[0].id, "t")
+        adoption.propose(poll.rounds[0], "t")
+
+    change(live_app, setup["poll_id"], closed_round)
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="en-GB"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/display/{setup['token']}")
+    stage = page.locator("#stage")
+    expect(stage).to_have_attribute("data-view", "consent")  # a check is open
+
+    page.keyboard.press("?")
+    help_box = page.locator("#help")
+    expect(help_box).to_be_visible()
+    keys = help_box.locator("dd[data-key]")
+    assert keys.evaluate_all("els => els.map(e => e.dataset.key)") == [
+        "f", "j", "r", "m", "a", "c", "arrows", "?",
+    ]  # fmt: skip
+    shot(page, "projector-help-1920x1080")
+    check_axe(page)
+    page.keyboard.press("?")
+    expect(help_box).to_be_hidden()
+
+    views = {"r": "results", "m": "matrix", "a": "agreement", "c": "consent"}
+    for key, view in views.items():
+        page.keyboard.press(key)
+        expect(stage).to_have_attribute("data-view", view)
+        expect(page.locator(f".view-{view}")).to_be_visible()
+    # J: the round is closed, nobody joins it any more; the screen says so.
+    page.keyboard.press("j")
+    expect(stage).to_have_attribute("data-view", "consent")
+    expect(page.locator("#toast")).to_be_visible()
+    # Arrows step through the views in order, and wrap.
+    page.keyboard.press("r")
+    for view in ("matrix", "agreement", "consent", "results"):
+        page.keyboard.press("ArrowRight")
+        expect(stage).to_have_attribute("data-view", view)
+    page.keyboard.press("ArrowLeft")
+    expect(stage).to_have_attribute("data-view", "consent")
+
+    # Keys typed into a field are text, not commands.
+    page.evaluate(
+        "() => { const i = document.createElement('input'); i.id = 'probe';"
+        " document.getElementById('stage').appendChild(i); }"
+    )
+    page.locator("#probe").type("rm?")
+    expect(stage).to_have_attribute("data-view", "consent")
+    expect(help_box).to_be_hidden()
+    page.locator("#probe").evaluate("i => { i.blur(); i.remove(); }")
+
+    # F: full screen on, F again: off.
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement !== null")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")
+
+    # The chosen view survives the 2 s refresh, also when the fragment
+    # changes (the dark theme is chosen meanwhile), and a reload.
+    page.keyboard.press("m")
+
+    def dark(poll):
+        poll.display_theme = "dark"
+
+    change(live_app, setup["poll_id"], dark)
+    expect(page.locator("body")).to_have_class("projector theme-dark", timeout=5000)
+    expect(stage).to_have_attribute("data-view", "matrix")
+    page.reload()
+    expect(stage).to_have_attribute("data-view", "matrix")
+    check_state([page], page.url, "dark-matrix", shot, view="matrix")
+    page.keyboard.press("r")
+    check_state([page], page.url, "dark-results", shot, view="results")
+    page.keyboard.press("c")
+    check_state([page], page.url, "dark-consent", shot, view="consent")
+    context.close()
+
+
+def test_a_signed_in_facilitator_opens_and_closes_from_the_projector(
+    live_app, live_server, browser, shot
+):
+    setup = room(live_app, results_visibility="hidden")
+    url = f"{live_server.url}/display/{setup['token']}"
+    bare = browser.new_context(viewport={"width": 1280, "height": 720})
+    bare_page = bare.new_page()
+    bare_page.goto(url)
+    expect(bare_page.locator("#live")).to_contain_text("not open yet")
+    assert bare_page.locator(".controls").count() == 0  # a display link: none
+
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="en-GB"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("input[name=email]", setup["email"])
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.locator("form.stack [type=submit]").click()
+    page.goto(url)
+    controls = page.locator(".controls")
+    # Cancel changes nothing.
+    controls.get_by_role("button", name="Open round").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    expect(page.locator("#confirm-text")).to_contain_text("Open round 1?")
+    page.locator("#confirm [data-answer=no]").click()
+    expect(page.locator("#confirm")).to_be_hidden()
+    page.wait_for_timeout(500)
+    expect(page.locator("#live")).to_contain_text("not open yet")
+
+    controls.get_by_role("button", name="Open round").click()
+    check_state([page], url, "controls-confirm", shot, axe=True)
+    page.locator("#confirm [data-answer=yes]").click()
+    expect(page.locator("#live")).to_contain_text("voting is open", timeout=4000)
+    expect(bare_page.locator("#live")).to_contain_text("voting is open", timeout=4000)
+    change(live_app, setup["poll_id"], cast_most)
+    controls.get_by_role("button", name="Close round").click()
+    page.locator("#confirm [data-answer=yes]").click()
+    # Hidden until close: closing shows "results ready"; R reveals them.
+    expect(page.locator(".ready-title")).to_be_visible(timeout=4000)
+    expect(bare_page.locator(".ready-title")).to_be_visible(timeout=4000)
+    page.keyboard.press("r")
+    expect(page.locator(".ranking")).to_be_visible()
+    expect(page.locator("#stage")).to_have_class("stage revealing")
+    check_state([page], url, "controls-closed", shot)
+    expect(controls.get_by_role("button", name="Open round 2")).to_be_visible()
+    for ctx in (bare, context):
+        ctx.close()

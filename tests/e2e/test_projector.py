@@ -10,7 +10,7 @@ from tests import factories
 from tests.e2e.test_delegate import check_axe
 from voting import adoption, ballots, rounds
 from voting.extensions import db
-from voting.models import Participant, Poll
+from voting.models import Participant, Poll, RoundStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -33,14 +33,16 @@ MEASURE = """() => {
   }
   const qr = document.querySelector('.stage[data-view=join] .qr svg path');
   const live = document.getElementById('live');
-  const clipped = [...live.querySelectorAll('.side, .main-col, .view')].filter(
+  const clipped = [...live.querySelectorAll(
+      '.side, .main-col, .view, .consent-panel, .turnout')].filter(
     p => p.offsetParent !== null && p.scrollHeight > p.clientHeight + 1
   ).map(p => p.className);
   return {scrollHeight: document.documentElement.scrollHeight,
           scrollWidth: document.documentElement.scrollWidth,
           innerHeight, innerWidth, body, title, small, clipped,
           stage: [box.left, box.top, box.right, box.bottom],
-          qr: qr ? qr.getBoundingClientRect().height / innerHeight : null,
+          // of the screen's height: the canvas's, where it is letterboxed
+          qr: qr ? qr.getBoundingClientRect().height / box.height : null,
           view: stage.dataset.view};
 }"""
 
@@ -339,3 +341,118 @@ def test_a_signed_in_facilitator_opens_and_closes_from_the_projector(
     expect(controls.get_by_role("button", name="Open round 2")).to_be_visible()
     for ctx in (bare, context):
         ctx.close()
+
+
+COUNTRIES = [
+    "Argentina", "Bahamas", "Barbados", "Belice", "Bolivia", "Brasil", "Canadá",
+    "Chile", "Colombia", "Costa Rica", "Ecuador", "El Salvador", "Guatemala",
+    "Honduras", "Jamaica", "México", "Panamá", "República Dominicana",
+    "San Vicente y las Granadinas", "Trinidad y Tobago",
+]  # fmt: skip
+AREAS = [
+    ("Open contracting data", "Datos abiertos de contratación"),
+    ("Life-cycle costing", "Costo del ciclo de vida"),
+    ("Sustainable public procurement", "Compras públicas sostenibles"),
+    ("E-invoicing and payments", "Facturación y pagos electrónicos"),
+    ("Supplier registers", "Registros de proveedores"),
+    ("Framework agreements", "Acuerdos marco"),
+    ("Procurement of innovation", "Compra pública de innovación"),
+    ("Integrity and risk indicators", "Integridad e indicadores de riesgo"),
+    ("Professional certification", "Certificación profesional"),
+    ("Small firms and women-owned businesses", "Pymes y empresas de mujeres"),
+    ("Interoperability of national systems", "Interoperabilidad de sistemas"),
+    ("Complaints and review bodies", "Órganos de reclamos y revisión"),
+]
+
+
+def largest_room(live_app):
+    """The sizes the projector must hold on one screen: 12 options, 20
+    delegations, 4 workshops; workshop 1 open with 15 delegations voted."""
+    from voting.models import Option, Round
+
+    with live_app.app_context():
+        event = factories.make_event()
+        delegations = factories.make_delegations(
+            event, [(f"D{i}", name) for i, name in enumerate(COUNTRIES)]
+        )
+        polls = []
+        for number in range(1, 5):
+            workshop = factories.make_workshop(event=event)
+            workshop.name = {"es": f"Mesa {number}", "en": f"Workshop {number}"}
+            polls.append(factories.make_poll(workshop, secret=False, top_k=3))
+        plenary = Poll(event=event, question={"es": "¿Plenario?", "en": "Plenary?"})
+        plenary.rounds.append(Round(number=1, status=RoundStatus.DRAFT))
+        db.session.add(plenary)
+        for poll in [*polls, plenary]:
+            poll.options = [
+                Option(key=f"a{i}", position=i, title={"en": en, "es": es})
+                for i, (en, es) in enumerate(AREAS)
+            ]
+        db.session.commit()
+        ids = [o.id for o in polls[0].options]
+        for i, delegation in enumerate(delegations):
+            voter = factories.make_participant(
+                event, delegation, workshop_id=polls[0].workshop_id
+            )
+            if i < 15:
+                order = ids[i % 4 :] + ids[: i % 4]
+                ballots.cast(voter, polls[0].rounds[0].id, [[o] for o in order])
+        for n, poll in enumerate(polls[1:], start=1):
+            others = [o.id for o in poll.options]
+            for i in range(4):
+                voter = factories.make_participant(
+                    event, delegations[i + 4 * n], workshop_id=poll.workshop_id
+                )
+                order = others[n + i :] + others[: n + i]
+                ballots.cast(voter, poll.rounds[0].id, [[o] for o in order])
+            rounds.close_round(poll.rounds[0].id, "t")
+        found = {
+            "poll_id": polls[0].id,
+            "token": polls[0].display_token,
+            "plenary": plenary.display_token,
+        }
+        db.session.remove()
+    return found
+
+
+def test_the_largest_room_still_fits(live_app, live_server, browser, shot):
+    setup = largest_room(live_app)
+    url = f"{live_server.url}/display/{setup['token']}"
+    contexts, pages = screens(browser)
+    try:
+        check_state(pages, url, "max-open", shot, view="results")
+        check_state(pages, url, "max-join", shot, view="join", key="j")
+        for page in pages:  # 20 delegations: the 5 still missing are named
+            expect(page.locator("#live")).to_contain_text("15 of 20 delegations")
+        change(
+            live_app,
+            setup["poll_id"],
+            lambda p: rounds.close_round(p.rounds[0].id, "t"),
+        )
+        for page in pages:
+            expect(page.locator("#live")).to_contain_text("closed", timeout=5000)
+        check_state(pages, url, "max-closed", shot, view="results")
+        check_state(pages, url, "max-matrix", shot, view="matrix", key="m")
+        check_state(pages, url, "max-agreement", shot, view="agreement", key="a")
+        change(live_app, setup["poll_id"], lambda p: adoption.propose(p.rounds[0], "t"))
+        for page in pages:
+            expect(page.locator("#consent-panel")).to_be_attached(timeout=5000)
+        check_state(pages, url, "max-consent", shot, view="consent")
+        plenary = url.rsplit("/", 1)[0] + f"/{setup['plenary']}/plenary"
+        check_state(pages, plenary, "max-plenary", shot, view="results")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_a_4_to_3_screen_is_letterboxed(live_app, live_server, browser, shot):
+    setup = room(live_app)
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/display/{setup['token']}")
+    m = check_state([page], page.url, "join", shot, view="join", axe=False)
+    left, top, right, bottom = m["stage"]
+    # The whole 16:9 canvas, full width, centred with equal bands.
+    assert (left, right) == (0, 1024)
+    assert abs(top - (768 - bottom)) <= 1 and bottom - top == pytest.approx(576, 1)
+    context.close()

@@ -76,8 +76,11 @@ def plenary(token):
     def render(etag):
         poll = poll_or_404(token)
         view = build_plenary(poll, str(get_locale()))
+        pooled = bool(view.workshops) and view.plenary.result.tally is not None
         views = {
-            "available": ["results"] + (["consent"] if view.consent else []),
+            "available": ["results"]
+            + (["agreement"] if pooled else [])
+            + (["consent"] if view.consent else []),
             "start": "consent" if view.consent else "results",
             "cue": False,
         }

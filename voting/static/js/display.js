@@ -107,7 +107,7 @@
     });
   }
   function overflows() {
-    var panels = box.querySelectorAll(".side, .main-col, .view");
+    var panels = box.querySelectorAll(".side, .main-col, .view, .consent-panel, .turnout");
     for (var i = 0; i < panels.length; i++) {
       var p = panels[i];
       if (p.offsetParent !== null && p.scrollHeight > p.clientHeight + 1) return true;

@@ -45,6 +45,20 @@ def test_console_only_results_never_reach_the_projector(client, closed_poll):
     assert presentation.build(poll, "en").rows
 
 
+def test_console_only_results_are_on_the_console(fac, closed_poll):
+    poll, _voters, _ids = closed_poll
+    poll.workshop.facilitators.append(fac.account)
+    db.session.commit()
+    assert 'id="console-result"' not in fac.get(f"/console/polls/{poll.id}").get_data(
+        True
+    )
+    poll.results_visibility = "console"
+    db.session.commit()
+    page = fac.get(f"/console/polls/{poll.id}").get_data(True)
+    assert 'id="console-result"' in page
+    assert page.index("1. A") < page.index("2. B") < page.index("3. C")
+
+
 def test_theme_and_console_only_are_poll_settings(fac):
     workshop = factories.make_workshop(facilitators=[fac.account])
     poll = factories.make_poll(workshop, status=RoundStatus.DRAFT)

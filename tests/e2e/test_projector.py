@@ -153,6 +153,10 @@ def test_every_state_fits_one_screen(live_app, live_server, browser, shot):
         check_state(pages, url, "open-hidden", shot, view="join")
         for page in pages:
             expect(page.locator("#live")).to_contain_text("hidden until the round")
+            # R: not while the rule hides them; the screen says why.
+            page.keyboard.press("r")
+            expect(page.locator("#stage")).to_have_attribute("data-view", "join")
+            expect(page.locator("#toast")).to_contain_text("hidden until the round")
 
         # Closing a hidden round: "results ready", R reveals them.
         change(live_app, poll_id, lambda p: rounds.close_round(p.rounds[0].id, "t"))

@@ -69,10 +69,20 @@ def projector(poll: Poll, round_: Round, ballots: int) -> Decision:
     As :func:`results`, and never for a poll whose results stay on the console.
     """
     if poll.results_visibility == "console" and ballots:
-        return Decision(
-            False, _("The results of this poll are shown on the console only.")
-        )
+        return _console_only()
     return results(poll, round_, ballots)
+
+
+def projector_plenary(poll: Poll) -> Decision:
+    """May the projector show the plenary consolidation of ``poll``? (Each
+    workshop's part is still held to :data:`MIN_SECRET_BALLOTS`.)"""
+    if poll.results_visibility == "console":
+        return _console_only()
+    return Decision(True)
+
+
+def _console_only() -> Decision:
+    return Decision(False, _("The results of this poll are shown on the console only."))
 
 
 def ballot_file(poll: Poll, ballots: int) -> Decision:

@@ -91,6 +91,7 @@ def plenary_etag(token: str) -> str | None:
             plenary.method,
             plenary.top_k,
             plenary.display_theme,
+            plenary.results_visibility,
             tuple(map(tuple, rows)),
         )
     )

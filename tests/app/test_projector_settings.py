@@ -129,3 +129,39 @@ def test_the_projector_has_no_site_header_nor_language_switcher(client, closed_p
     assert 'id="stage"' in html
     assert 'class="top"' not in html and 'class="langs"' not in html
     assert 'action="/lang"' not in html
+
+
+def test_a_console_only_plenary_keeps_the_pooled_list_off_the_projector(app, client):
+    from voting import rounds as round_service
+    from voting.seed import load_demo
+
+    load_demo()
+    plenary = db.session.scalar(sa.select(Poll).filter_by(workshop_id=None))
+    workshop_poll = db.session.scalars(
+        sa.select(Poll).where(Poll.workshop_id.is_not(None)).order_by(Poll.id)
+    ).first()
+    workshop_poll.secret = False
+    db.session.commit()
+    from voting import ballots
+    from voting.models import Participant
+
+    ids = [o.id for o in workshop_poll.options]
+    for voter in db.session.scalars(
+        sa.select(Participant).filter_by(workshop_id=workshop_poll.workshop_id)
+    ):
+        ballots.cast(voter, workshop_poll.rounds[0].id, [[o] for o in ids])
+    round_service.close_round(workshop_poll.rounds[0].id, "test")
+    url = f"/display/{plenary.display_token}/plenary"
+    english = {"Accept-Language": "en"}
+    first = client.get(url, headers=english)
+    assert "Priority list" in first.get_data(True)
+    plenary.results_visibility = "console"
+    db.session.commit()
+    for suffix in ("", "?fragment=1"):
+        html = client.get(url + suffix, headers=english).get_data(True)
+        assert "shown on the console only" in html
+        assert "Priority list" not in html and "Kendall" not in html
+    # The ETag follows the setting: a projector polling with the old one
+    # gets the new page.
+    again = client.get(url, headers={**english, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200

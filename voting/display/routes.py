@@ -11,7 +11,7 @@ from flask import render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from .. import links
+from .. import disclosure, links
 from ..displays import (
     conditional,
     current_etag,
@@ -76,7 +76,12 @@ def plenary(token):
     def render(etag):
         poll = poll_or_404(token)
         view = build_plenary(poll, str(get_locale()))
-        pooled = bool(view.workshops) and view.plenary.result.tally is not None
+        shown = disclosure.projector_plenary(poll)
+        pooled = (
+            shown.allowed
+            and bool(view.workshops)
+            and view.plenary.result.tally is not None
+        )
         views = {
             "available": ["results"]
             + (["agreement"] if pooled else [])
@@ -85,11 +90,14 @@ def plenary(token):
             "cue": False,
         }
         if fragment:
-            return render_template("display/_plenary_live.html", view=view, views=views)
+            return render_template(
+                "display/_plenary_live.html", view=view, views=views, shown=shown
+            )
         return render_template(
             "display/plenary.html",
             view=view,
             views=views,
+            shown=shown,
             etag=etag,
             interval=POLL_INTERVAL_MS,
         )

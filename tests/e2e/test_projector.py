@@ -2,6 +2,8 @@
 fixed 16:9 canvas, at 1920×1080 and 1280×720, with room-sized type, a large
 join QR, the presenter's keys, reveal on cue and the facilitator's controls."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -170,6 +172,18 @@ def test_every_state_fits_one_screen(live_app, live_server, browser, shot):
             expect(page.locator(".ready-title")).to_be_hidden()
         check_state(pages, url, "matrix", shot, view="matrix", key="m")
         check_state(pages, url, "agreement", shot, view="agreement", key="a")
+        # More under the list than the screen holds: it condenses by itself.
+        for page in pages:
+            page.evaluate(
+                """() => { const body = document.querySelector('.results-body');
+                  for (let i = 0; i < 4; i++) { const p = document.createElement('p');
+                    p.className = 'note'; p.textContent = 'An extra sentence that '
+                      + 'explains the result to the room, long enough to wrap. '
+                      .repeat(2); body.appendChild(p); } }"""
+            )
+        check_state(pages, url, "condensed", shot, view="results", key="r")
+        for page in pages:
+            expect(page.locator("#stage")).to_have_class(re.compile("fit-"))
 
         def round_two(poll):
             poll.results_visibility = "live"

@@ -99,10 +99,11 @@
   }
 
   // Past 12 options or 20 delegations a view may still overflow: condense it
-  // step by step (tighter rows, then no second-language line).
+  // step by step (tighter rows, no second-language line, two columns).
   function fit() {
-    stage.classList.remove("fit-1", "fit-2");
-    ["fit-1", "fit-2"].forEach(function (cls) {
+    var steps = ["fit-1", "fit-2", "fit-3"];
+    steps.forEach(function (cls) { stage.classList.remove(cls); });
+    steps.forEach(function (cls) {
       if (overflows()) stage.classList.add(cls);
     });
   }

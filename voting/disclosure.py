@@ -33,6 +33,9 @@ MIN_SECRET_BALLOTS = 3
 MIN_BATCH = 3
 #: The batch of a new poll.
 DEFAULT_BATCH = 5
+#: Where a poll's results are shown: live on the projector, on the projector
+#: once the round closes, or never on the projector (console and record only).
+VISIBILITIES = ("live", "hidden", "console")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,28 @@ def results(poll: Poll, round_: Round, ballots: int) -> Decision:
             _("Results appear once %(n)d ballots are in.", n=MIN_SECRET_BALLOTS),
         )
     return Decision(True)
+
+
+def projector(poll: Poll, round_: Round, ballots: int) -> Decision:
+    """May the projector (page, fragment, display API) show this round's tally?
+
+    As :func:`results`, and never for a poll whose results stay on the console.
+    """
+    if poll.results_visibility == "console" and ballots:
+        return _console_only()
+    return results(poll, round_, ballots)
+
+
+def projector_plenary(poll: Poll) -> Decision:
+    """May the projector show the plenary consolidation of ``poll``? (Each
+    workshop's part is still held to :data:`MIN_SECRET_BALLOTS`.)"""
+    if poll.results_visibility == "console":
+        return _console_only()
+    return Decision(True)
+
+
+def _console_only() -> Decision:
+    return Decision(False, _("The results of this poll are shown on the console only."))
 
 
 def ballot_file(poll: Poll, ballots: int) -> Decision:

@@ -16,10 +16,14 @@ import hashlib
 import sqlalchemy as sa
 from flask import Response, abort, request
 from flask_babel import get_locale
+from flask_login import current_user
 
-from . import publication
+from . import permissions, publication
 from .extensions import db
 from .models import Poll, Round, RoundCounter, RoundStatus
+
+#: The presenter's views of a poll, in the order the arrow keys step through.
+VIEWS = ("join", "results", "matrix", "agreement", "consent")
 
 
 def poll_or_404(token: str) -> Poll:
@@ -45,6 +49,7 @@ def current_etag(token: str) -> str | None:
             Poll.weighting,
             Poll.top_k,
             Poll.results_visibility,
+            Poll.display_theme,
             Poll.secret,
         )
         .join(Poll, Round.poll_id == Poll.id)
@@ -81,7 +86,49 @@ def plenary_etag(token: str) -> str | None:
         .where(Poll.event_id == plenary.event_id)
         .order_by(Round.id)
     ).all()
-    return _digest((plenary.method, plenary.top_k, tuple(map(tuple, rows))))
+    return _digest(
+        (
+            plenary.method,
+            plenary.top_k,
+            plenary.display_theme,
+            plenary.results_visibility,
+            tuple(map(tuple, rows)),
+        )
+    )
+
+
+def presenter(poll: Poll) -> bool:
+    """Does the signed-in user run this poll (round controls on the projector)?"""
+    return permissions.can_manage(current_user, poll)
+
+
+def with_presenter(etag: str | None, poll_token: str) -> str | None:
+    """The ETag of what a presenter sees: the controls are part of the page."""
+    if etag is None or not getattr(current_user, "is_authenticated", False):
+        return etag
+    poll = db.session.scalar(sa.select(Poll).filter_by(display_token=poll_token))
+    return f"{etag}-p" if poll is not None and presenter(poll) else etag
+
+
+def presenter_views(view) -> dict:
+    """Which views a poll's projector offers now, the one it starts on, and
+    whether closing asks for the cue (R) before the results appear."""
+    # Once the round is closed, nobody joins it: no QR.
+    views = [] if view.closed else ["join"]
+    if view.show_results:
+        views.append("results")
+    if view.show_results and view.closed:
+        views += ["matrix", "agreement"]
+    if view.consent is not None:
+        views.append("consent")
+    if view.consent is not None:
+        start = "consent"
+    elif view.round.status == RoundStatus.DRAFT or not view.show_results:
+        start = "join" if not view.closed else "results"
+    else:
+        start = "results"
+    cue = view.closed and view.show_results and view.poll.results_visibility == "hidden"
+    return {"available": views, "start": start, "cue": cue}
 
 
 def conditional(etag: str | None, render) -> Response:

@@ -258,8 +258,8 @@ def test_live_bars_are_labelled_in_the_methods_terms(client, app, method, words)
     html = client.get(
         f"/display/{poll.display_token}", headers={"Accept-Language": "en"}
     ).get_data(True)
-    for text in words:
-        assert f">{text}</text>" in html
+    for text in words:  # beside each row of the live list
+        assert f'<span class="score">{text}</span>' in html
     assert "number of options beaten by strongest paths" not in html
 
 

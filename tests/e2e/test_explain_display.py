@@ -51,9 +51,7 @@ def test_closed_round_explains_itself_on_the_projector(
     shot(page, "explain-round2-closed-1920x1080")
     # The live bars of an open round say what they count.
     page.goto(f"{live_server.url}/display/{live_token}")
-    bars = page.locator(".chart-box svg").evaluate(
-        "svg => [...svg.querySelectorAll('text')].map(t => t.textContent)"
-    )
+    bars = page.locator(".ranking .score").all_inner_texts()
     assert any(t.startswith("wins ") and t.endswith(" head-to-head") for t in bars)
     check_axe(page)
     shot(page, "explain-open-bars-1920x1080")

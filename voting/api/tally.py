@@ -18,7 +18,7 @@ def display_tally(token):
     """Turnout and (when visible) the tally of the poll's latest round."""
 
     def render(etag):
-        view = build(poll_or_404(token), str(get_locale()))
+        view = build(poll_or_404(token), str(get_locale()), projector=True)
         result = view.result
         turnout = result.turnout
         body = {

@@ -141,6 +141,14 @@ add_translated(WorkshopForm, "name", _l("Name"), 200)
 VISIBILITY_CHOICES = [
     ("live", _l("Live: the projector shows results while the round is open")),
     ("hidden", _l("Hidden until the round closes (avoids bandwagon effects)")),
+    (
+        "console",
+        _l("Console only: the projector shows turnout, never the ranking"),
+    ),
+]
+THEME_CHOICES = [
+    ("light", _l("Light")),
+    ("dark", _l("Dark, high contrast (for dim rooms)")),
 ]
 WEIGHTING_CHOICES = [
     (Weighting.DELEGATE.value, _l("Per delegate: every ballot weighs 1")),
@@ -185,6 +193,7 @@ class PollForm(EditForm):
     results_visibility = radio(
         _l("Results on the projector"), VISIBILITY_CHOICES, "hidden"
     )
+    display_theme = radio(_l("Projector colours"), THEME_CHOICES, "light")
     secret = BooleanField(
         _l("Secret ballot (no page or export links a ballot to a person)"),
         default=True,
@@ -224,6 +233,7 @@ class PollForm(EditForm):
             "allow_ties": self.allow_ties.data,
             "allow_unranked": self.allow_unranked.data,
             "results_visibility": self.results_visibility.data,
+            "display_theme": self.display_theme.data,
             "secret": self.secret.data,
             "publish_every": self.publish_every.data,
             "open_mode": self.open_mode.data,

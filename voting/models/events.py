@@ -140,8 +140,11 @@ class Poll(db.Model):
     top_k: Mapped[int] = mapped_column(default=2)
     allow_ties: Mapped[bool] = mapped_column(default=False)
     allow_unranked: Mapped[bool] = mapped_column(default=True)
-    #: "live" or "hidden" (results shown only after close).
+    #: "live", "hidden" (results shown only after close) or "console" (the
+    #: projector never shows the ranking; the console and the record do).
     results_visibility: Mapped[str] = mapped_column(sa.String(10), default="live")
+    #: The projector's colours: "light", or "dark" (high contrast, dim rooms).
+    display_theme: Mapped[str] = mapped_column(sa.String(10), default="light")
     #: Secret polls never link a ballot to a person in any page or export.
     secret: Mapped[bool] = mapped_column(default=True)
     #: Open polls accept delegates who join with the event code.

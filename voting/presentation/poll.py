@@ -183,8 +183,14 @@ def _delegation_rankings(poll: Poll, round_: Round, lang: str) -> list[dict]:
     return sorted(out, key=lambda d: d["delegation"])
 
 
-def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
-    """Everything the display shows for ``poll`` (its latest round by default)."""
+def build(
+    poll: Poll, lang: str, round_: Round | None = None, *, projector: bool = False
+) -> PollView:
+    """Everything the display shows for ``poll`` (its latest round by default).
+
+    ``projector``: for the room's screen, which never shows the results of a
+    poll that keeps them on the console (:func:`voting.disclosure.projector`).
+    """
     round_ = round_ or poll.rounds[-1]
     result = publication.public_result(round_)
     second = poll.event.second_language(lang)
@@ -197,7 +203,7 @@ def build(poll: Poll, lang: str, round_: Round | None = None) -> PollView:
         show_results=False,
     )
     view.consent = build_consent(poll_proposal(poll, round_), lang, second)
-    shown = disclosure.results(
+    shown = (disclosure.projector if projector else disclosure.results)(
         poll, round_, result.turnout.ballots if result.tally is not None else 0
     )
     view.show_results, view.hidden_reason = shown.allowed, shown.reason

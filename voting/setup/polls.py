@@ -35,6 +35,7 @@ POLL_SETTINGS = (
     "allow_ties",
     "allow_unranked",
     "results_visibility",
+    "display_theme",
     "secret",
     "publish_every",
     "open_mode",
@@ -42,6 +43,8 @@ POLL_SETTINGS = (
     "adoption_threshold",
 )
 ADOPTION_RULES = ("consensus", "qualified")
+#: The projector's colour themes (``Poll.display_theme``).
+DISPLAY_THEMES = ("light", "dark")
 MAX_OPTIONS = 20
 
 
@@ -67,8 +70,10 @@ def _check_settings(settings: dict) -> dict:
         refuse(_("Unknown aggregation method."))
     if settings["weighting"] not in {w.value for w in Weighting}:
         refuse(_("Unknown weighting."))
-    if settings["results_visibility"] not in ("live", "hidden"):
+    if settings["results_visibility"] not in disclosure.VISIBILITIES:
         refuse(_("Unknown results visibility."))
+    if settings.get("display_theme") not in (None, *DISPLAY_THEMES):
+        refuse(_("Unknown display theme."))
     if not 1 <= int(settings["top_k"]) <= MAX_OPTIONS:
         refuse(
             _(
@@ -77,6 +82,8 @@ def _check_settings(settings: dict) -> dict:
             )
         )
     values = {key: settings.get(key) for key in POLL_SETTINGS}
+    if values["display_theme"] is None:
+        values["display_theme"] = "light"
     if values["publish_every"] is None:
         values["publish_every"] = disclosure.DEFAULT_BATCH
     if int(values["publish_every"]) < disclosure.MIN_BATCH:
@@ -158,7 +165,7 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     question = clean_texts(question, event.language_list)
     if event.default_language not in question:
         refuse(_("The question in the event's first language is required."))
-    values = _check_settings(settings)
+    values = _check_settings({"display_theme": poll.display_theme, **settings})
     changed = [key for key, value in values.items() if getattr(poll, key) != value]
     if poll.secret and not values["secret"] and has_started(poll):
         # Ballots were cast under the promise of secrecy: keep it.
@@ -174,7 +181,7 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     if (
         poll.secret
         and is_running(poll)
-        and poll.results_visibility == "hidden"
+        and poll.results_visibility != "live"
         and values["results_visibility"] == "live"
     ):
         # Ballots of the open round were cast while the results were hidden.

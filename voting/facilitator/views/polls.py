@@ -10,7 +10,7 @@ from flask_login import current_user
 from ... import adoption, links, permissions, rounds, tallies
 from ...models import Event, Poll, Workshop
 from ...permissions import role_required
-from ...presentation import outcome_text, proposal_items, rule_sentence
+from ...presentation import build, outcome_text, proposal_items, rule_sentence
 from ...presentation.poll import pooled_basis
 from ...setup import polls as poll_setup
 from .. import bp, forms
@@ -77,9 +77,20 @@ def render_poll(poll: Poll, status: int = 200):
             methods=dict(poll_setup.method_choices()),
             action=forms.ActionForm(),
             public_display=links.display_link(poll),
+            console_result=console_result(poll),
         ),
         status,
     )
+
+
+def console_result(poll: Poll):
+    """The latest closed round's list, for a poll that keeps its results off
+    the projector (``results_visibility == "console"``); None otherwise."""
+    closed = [r for r in poll.rounds if r.status == "closed"]
+    if poll.results_visibility != "console" or not closed:
+        return None
+    view = build(poll, lang(), closed[-1])
+    return view if view.show_results else None
 
 
 def consent_section(poll: Poll) -> dict:

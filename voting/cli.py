@@ -14,6 +14,7 @@ from config import BASE_DIR
 from . import audit
 from .extensions import db
 from .models import Account, Event, Role, hash_join_code
+from .room import serve_room
 from .seed import demo_access, load_demo
 from .tally_cli import tally_command
 
@@ -28,6 +29,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(backup)
     app.cli.add_command(tally_command)
+    app.cli.add_command(serve_room)
 
 
 @click.command("seed-demo")

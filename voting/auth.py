@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from . import links, permissions, throttle
 from .extensions import login_manager
+from .models import Role
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +35,29 @@ def _account_limit() -> str:
 
 
 login_manager.login_message = _l("Please sign in to see this page.")
+
+#: Each role's home pages, the first one where signing in lands.
+HOMES = {
+    Role.ADMIN: (
+        ("facilitator.index", _l("Console")),
+        ("secretariat.index", _l("Secretariat")),
+    ),
+    Role.FACILITATOR: (("facilitator.index", _l("Console")),),
+    Role.SECRETARIAT: (("secretariat.index", _l("Secretariat")),),
+}
+
+
+def staff_homes(account) -> tuple[tuple[str, str], ...]:
+    """(endpoint, label) of the account's home pages (none for a delegate)."""
+    if not getattr(account, "is_authenticated", False):
+        return ()
+    return HOMES.get(account.role, ())
+
+
+@bp.app_context_processor
+def header_links():
+    """The header's links to the signed-in staff member's home pages."""
+    return {"staff_homes": staff_homes(current_user)}
 
 
 class LoginForm(FlaskForm):
@@ -70,9 +94,9 @@ def login():
         if lang:
             session["lang"] = lang
         login_user(account)
-        return redirect(
-            links.local_path(request.args.get("next"), url_for("main.index"))
-        )
+        homes = staff_homes(account)
+        landing = url_for(homes[0][0]) if homes else url_for("main.index")
+        return redirect(links.local_path(request.args.get("next"), landing))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

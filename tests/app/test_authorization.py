@@ -140,6 +140,7 @@ TABLE = {
     ("facilitator.delete_participant", "POST"): console(ALLOWED),
     # the lobby (world.voters[3] is no walk-in: admitting it is a 409)
     ("facilitator.lobby", "GET"): console(200),
+    ("facilitator.lobby_live", "GET"): console(200),
     ("facilitator.admit_walk_in", "POST"): console(ALLOWED),
     ("facilitator.refuse_walk_in", "POST"): console(ALLOWED),
     ("facilitator.create_workshop", "GET"): console(200),
@@ -149,6 +150,7 @@ TABLE = {
     ("facilitator.create_poll", "GET"): console(200),
     ("facilitator.create_poll", "POST"): console(ALLOWED),
     ("facilitator.poll", "GET"): console(200),
+    ("facilitator.poll_live", "GET"): console(200),
     ("facilitator.edit_poll", "GET"): console(200),
     ("facilitator.edit_poll", "POST"): console(ALLOWED),
     ("facilitator.add_option", "GET"): console(200),
@@ -342,6 +344,7 @@ def test_no_page_or_export_of_a_secret_poll_names_a_delegate(app, world):
     round_id = poll.rounds[0].id
     urls = [
         f"/console/polls/{poll.id}",
+        f"/console/polls/{poll.id}/live",
         f"/display/{poll.display_token}",
         f"/display/{poll.display_token}/live",
         f"/api/display/{poll.display_token}/tally",

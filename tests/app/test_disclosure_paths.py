@@ -37,6 +37,8 @@ OUTPUTS = {
     "secretariat.named_ballots": NAMED,
     "delegate.consent": PROPOSAL,
     "facilitator.poll": PROPOSAL,
+    # the poll page itself, as console.js polls it
+    "facilitator.poll_live": PROPOSAL,
     **dict.fromkeys(
         [
             "main.index",
@@ -57,6 +59,7 @@ OUTPUTS = {
             "facilitator.edit_event",
             "facilitator.audit_log",
             "facilitator.lobby",
+            "facilitator.lobby_live",
             "facilitator.delegations",
             "facilitator.edit_delegation",
             "facilitator.participants",

@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     badges,
     consent,
     events,
+    live,
     lobby,
     options,
     people,

@@ -159,3 +159,29 @@ def lobby_state(event_id) -> tuple:
 def lobby_etag(event_id: int, account_id: int) -> str:
     """ETag of an event's lobby page: who is waiting, and who is reading."""
     return _digest(("lobby", event_id, account_id, lobby_state(event_id)))
+
+
+def room_etag(participant: Participant) -> str:
+    """ETag of what a delegate's page follows: which rounds and consent checks
+    of the event are open or closed (never a count), and whether the delegate
+    is admitted. Two indexed queries; ballots are not read."""
+    polls = sa.select(Poll.id).where(Poll.event_id == participant.event_id)
+    rounds = db.session.execute(
+        sa.select(Round.id, Round.status)
+        .where(Round.poll_id.in_(polls))
+        .order_by(Round.id)
+    ).all()
+    proposals = db.session.execute(
+        sa.select(Proposal.id, Proposal.status)
+        .where(Proposal.poll_id.in_(polls))
+        .order_by(Proposal.id)
+    ).all()
+    return _digest(
+        (
+            "room",
+            participant.id,
+            participant.admitted,
+            tuple(map(tuple, rounds)),
+            tuple(map(tuple, proposals)),
+        )
+    )

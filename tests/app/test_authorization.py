@@ -111,6 +111,8 @@ TABLE = {
     ("delegate.ballot", "GET"): delegate(200, 404),
     ("delegate.ballot", "POST"): delegate(ALLOWED, 404),
     ("delegate.receipt", "GET"): delegate(200, 404),
+    # what the delegate's page follows: its own event's round and check states
+    ("delegate.room_state", "GET"): delegate(204, 204),
     ("delegate.consent", "GET"): delegate(200, 403),
     ("delegate.consent", "POST"): delegate(ALLOWED, 403),
     ("api.get_ballot", "GET"): delegate(200, 400),

@@ -52,6 +52,8 @@ OUTPUTS = {
             # the delegate's own ballot, to the delegate alone
             "delegate.ballot",
             "delegate.receipt",
+            # open / closed states of the delegate's event, never a count
+            "delegate.room_state",
             "api.get_ballot",
             "facilitator.index",
             "facilitator.create_event",

@@ -101,6 +101,15 @@ def issue_badges(
     return badges
 
 
+def fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` mm in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
     """An A4 PDF of badges, 2 × 4 per page, with a Unicode font and the QRs."""
     pdf = FPDF(format="A4", unit="mm")
@@ -129,14 +138,16 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
         pdf.set_xy(x + 4, pdf.get_y() + 2)
         pdf.set_font("DejaVu", "", 11)
         pdf.multi_cell(text_width, 5.5, badge.delegation, align="L")
-        pdf.set_font("DejaVu", "", 8)
-        for line in (badge.workshop, badge.language):
-            if line:
-                pdf.set_xy(x + 4, pdf.get_y() + 1)
-                pdf.multi_cell(text_width, 4, line, align="L")
-        pdf.set_xy(x + 4, pdf.get_y() + 3)
+        if badge.language:
+            pdf.set_xy(x + 4, pdf.get_y() + 1)
+            pdf.set_font("DejaVu", "", 8)
+            pdf.multi_cell(text_width, 4, badge.language, align="L")
+        # Under the QR, across the badge: workshop and event, one line each.
         pdf.set_font("DejaVu", "", 7)
-        pdf.multi_cell(text_width, 3.5, title, align="L")
+        for offset, line in ((47, badge.workshop), (50.5, title)):
+            if line:
+                pdf.set_xy(x + 4, y + offset)
+                pdf.cell(width - 10, 3.5, fit(pdf, line, width - 10))
         png = io.BytesIO()
         segno.make(badge.url, error="m").save(png, kind="png", scale=8, border=2)
         png.seek(0)

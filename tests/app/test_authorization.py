@@ -123,6 +123,7 @@ TABLE = {
     ("facilitator.create_event", "GET"): console(200, other=200),
     ("facilitator.create_event", "POST"): console(ALLOWED, other=ALLOWED),
     ("facilitator.event", "GET"): console(200),
+    ("facilitator.event_live", "GET"): console(200),
     ("facilitator.edit_event", "GET"): console(200),
     ("facilitator.edit_event", "POST"): console(ALLOWED),
     ("facilitator.audit_log", "GET"): console(200),

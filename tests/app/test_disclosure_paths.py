@@ -62,6 +62,7 @@ OUTPUTS = {
             "facilitator.audit_log",
             "facilitator.lobby",
             "facilitator.lobby_live",
+            "facilitator.event_live",
             "facilitator.delegations",
             "facilitator.edit_delegation",
             "facilitator.participants",

@@ -38,3 +38,7 @@ def test_lobby_live_changes_when_a_walk_in_arrives(fac):
     changed = fac.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert "Walk-in Zoë" in changed.get_data(as_text=True)
+    # The event page's lobby button counts the walk-in too.
+    page = fac.get(f"/console/events/{event.id}/live").get_data(as_text=True)
+    tabs = page[page.index('data-live="tabs"') :]
+    assert "Lobby (1)" in tabs[: tabs.index("</nav>")]

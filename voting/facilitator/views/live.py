@@ -15,6 +15,7 @@ from ...models import Event, Poll
 from ...permissions import role_required
 from .. import bp
 from .common import FACILITATOR, load
+from .events import event as event_page
 from .lobby import render_lobby
 from .polls import render_poll
 
@@ -35,3 +36,12 @@ def lobby_live(event_id):
     event = load(Event, event_id)
     etag = displays.lobby_etag(event.id, current_user.id)
     return displays.conditional(etag, lambda _etag: render_lobby(event)[0])
+
+
+@bp.route("/events/<int:event_id>/live")
+@role_required(FACILITATOR)
+def event_live(event_id):
+    """The event page's counts (participants, walk-ins waiting), when they change."""
+    event = load(Event, event_id)
+    etag = displays.lobby_etag(event.id, current_user.id)
+    return displays.conditional(etag, lambda _etag: event_page(event.id))

@@ -144,3 +144,43 @@ def test_no_poll_open_then_the_round_opens(live_app, live_server, browser):
         rounds.open_round(round_id, "test")
         db.session.remove()
     expect(phone.locator("#ballot")).to_be_visible(timeout=12000)
+
+
+def test_a_consent_check_opening_and_closing_shows_on_the_phone(
+    live_app, live_server, browser, shot
+):
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(personal_link(live_app, live_server))
+    choose_spanish(phone)
+    poll_id = poll_of(phone)
+    # A named poll: a secret one with a single ballot cannot be proposed.
+    with_poll(live_app, poll_id, lambda poll: setattr(poll, "secret", False))
+    phone.locator("#pool .pick").first.tap()
+    phone.locator("#send").tap()
+    phone.wait_for_url(re.compile(r"/vote/receipt/\d+$"))
+    round_id = with_poll(live_app, poll_id, lambda poll: poll.rounds[-1].id)
+    with live_app.app_context():
+        rounds.close_round(round_id, "test")
+        db.session.remove()
+    phone.goto(f"{live_server.url}/vote")
+    expect(phone.locator(".check-link")).to_have_count(0)
+    with live_app.app_context():
+        from voting import adoption
+        from voting.models import Round
+
+        proposal = adoption.propose(db.session.get(Round, round_id), "test")
+        proposal_id = proposal.id
+        db.session.remove()
+    expect(phone.locator(".check-link")).to_be_visible(timeout=12000)
+    shot(phone, "delegate-consent-opened-followed-360x740")
+    phone.locator(".check-link").tap()
+    phone.wait_for_url(re.compile(r"/vote/consent/\d+$"))
+    expect(phone.locator("input[type=radio]").first).to_be_visible()
+    with live_app.app_context():
+        from voting import adoption
+
+        adoption.close(proposal_id, "test")
+        db.session.remove()
+    # The open form gives way to the closed check without a manual reload.
+    expect(phone.locator(".flash-closed")).to_be_visible(timeout=12000)
+    expect(phone.locator("input[type=radio]")).to_have_count(0)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import config
+from tests import factories
 from voting import links
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +151,14 @@ def test_console_warns_while_public_url_is_loopback(app, fac):
     assert "Les téléphones" in fac.get("/console/").get_data(as_text=True)
     app.config["PUBLIC_URL"] = "http://192.168.1.20:5000"
     assert "loopback-warning" not in fac.get("/console/").get_data(as_text=True)
+
+
+def test_projector_warns_while_public_url_is_loopback(app, client):
+    poll = factories.make_poll()
+    app.config["PUBLIC_URL"] = "http://localhost:5000"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt"
+    page = client.get(f"/display/{poll.display_token}").get_data(as_text=True)
+    assert "loopback-warning" in page and "Os telefones" in page
+    app.config["PUBLIC_URL"] = "http://10.0.0.2:5000"
+    page = client.get(f"/display/{poll.display_token}").get_data(as_text=True)
+    assert "loopback-warning" not in page

@@ -10,13 +10,18 @@ TEST_JOBS ?= auto
 # Root installs system packages directly; others go through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo run setup test test-fast test-setup browser bench-nginx translations translations-update db lint format clean
+.PHONY: demo room run setup test test-fast test-setup browser bench-nginx translations translations-update db lint format clean
 
 ## demo: install, compile translations, migrate SQLite, load the 2005 seminar, serve on :5000
 demo: setup db
-	$(FLASK) seed-demo
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) seed-demo
 	@echo "Prioriza is serving the 2005 Santiago seminar on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## room: serve the room's phones on the LAN with gunicorn (README, "Running a workshop");
+## the address is found (HOST=… gives it), PORT=… picks the port
+room: setup db
+	PORT=$(PORT) $(FLASK) serve-room --port $(PORT) $(if $(filter command line environment,$(origin HOST)),--host $(HOST))
 
 ## test: install with the test extras and the browser, then run the whole suite
 test: test-setup

@@ -23,6 +23,22 @@ def env_flag(name: str, default: bool) -> bool:
     return value in ("1", "true", "yes", "on")
 
 
+def public_url(environ=os.environ) -> str:
+    """PUBLIC_URL, or the address the app is served on (HOST, PORT) when unset.
+
+    ``flask serve-room`` sets HOST to the machine's LAN address, so every
+    printed link, QR code and badge names the address and port phones reach.
+    """
+    explicit = environ.get("PUBLIC_URL", "").strip()
+    if explicit:
+        return explicit
+    host = environ.get("HOST", "").strip() or "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    port = environ.get("PORT", "").strip() or "5000"
+    return f"http://{host}:{port}"
+
+
 def database_url(default: str) -> str:
     """Return DATABASE_URL (or ``default``), forcing the psycopg 3 driver."""
     url = os.environ.get("DATABASE_URL") or default
@@ -63,8 +79,12 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    #: Public base URL used in printed links and QR codes (badges, CLI output).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: Where the app is served (``make demo``, ``flask serve-room``).
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = int(os.environ.get("PORT") or 5000)
+    #: Public base URL used in printed links and QR codes (badges, CLI output);
+    #: unset, it follows HOST and PORT.
+    PUBLIC_URL = public_url()
     # Operations (voting/ops.py): Prometheus /metrics (404 when off) and the
     # JSON access log on the logger "prioriza.access" (on in production).
     METRICS_ENABLED = env_flag("METRICS_ENABLED", False)

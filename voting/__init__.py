@@ -92,7 +92,13 @@ def create_app(
 
     ops.init_app(app)
 
-    app.jinja_env.globals.update(get_locale=get_locale, software_version=__version__)
+    from .links import loopback_public_url
+
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        software_version=__version__,
+        loopback_public_url=loopback_public_url,
+    )
     app.after_request(set_security_headers)
     return app
 

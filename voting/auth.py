@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from . import links, permissions, throttle
 from .errors import UserError
 from .extensions import login_manager
+from .models import Role
 from .setup import accounts
 
 bp = Blueprint("auth", __name__)
@@ -36,6 +37,29 @@ def _account_limit() -> str:
 
 
 login_manager.login_message = _l("Please sign in to see this page.")
+
+#: Each role's home pages, the first one where signing in lands.
+HOMES = {
+    Role.ADMIN: (
+        ("facilitator.index", _l("Console")),
+        ("secretariat.index", _l("Secretariat")),
+    ),
+    Role.FACILITATOR: (("facilitator.index", _l("Console")),),
+    Role.SECRETARIAT: (("secretariat.index", _l("Secretariat")),),
+}
+
+
+def staff_homes(account) -> tuple[tuple[str, str], ...]:
+    """(endpoint, label) of the account's home pages (none for a delegate)."""
+    if not getattr(account, "is_authenticated", False):
+        return ()
+    return HOMES.get(account.role, ())
+
+
+@bp.app_context_processor
+def header_links():
+    """The header's links to the signed-in staff member's home pages."""
+    return {"staff_homes": staff_homes(current_user)}
 
 
 class LoginForm(FlaskForm):
@@ -70,6 +94,12 @@ class ChangePasswordForm(NewPasswordForm):
     submit = SubmitField(_l("Change password"))
 
 
+def _landing(account) -> str:
+    """Where a role lands after signing in: its own home (console, secretariat)."""
+    homes = staff_homes(account)
+    return url_for(homes[0][0]) if homes else url_for("main.index")
+
+
 def _sign_in(account) -> None:
     """A fresh session (nothing carried over but the language) for ``account``."""
     lang = session.get("lang")
@@ -99,9 +129,7 @@ def login():
             flash(_("Wrong e-mail or password."), "error")
             return render_template("auth/login.html", form=form), 401
         _sign_in(account)
-        return redirect(
-            links.local_path(request.args.get("next"), url_for("main.index"))
-        )
+        return redirect(links.local_path(request.args.get("next"), _landing(account)))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -150,7 +178,7 @@ def set_password(token):
             return _password_page(form, title, error.status)
         _sign_in(account)
         flash(_("Your password is set."), "info")
-        return redirect(url_for("main.index"))
+        return redirect(_landing(account))
     return _password_page(form, title, 400 if form.errors else 200)
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import audit, ops
-from .delegates import waiting_message
+from .delegates import late_message, waiting_message
 from .errors import UserError
 from .extensions import db
 from .models import (
@@ -253,7 +253,7 @@ def cast(
         return CastResult(**replay, replayed=True)
     if round_.status != RoundStatus.OPEN:
         raise UserError(
-            _("This round is closed. Your ballot was not recorded.")
+            late_message(participant.id, round_.id)
             if round_.status == RoundStatus.CLOSED
             else _("This round is not open yet."),
             409,

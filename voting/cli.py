@@ -16,6 +16,7 @@ from . import audit
 from .errors import UserError
 from .extensions import db
 from .models import Event, Role, hash_join_code
+from .room import serve_room
 from .seed import demo_access, load_demo
 from .setup import accounts
 from .tally_cli import tally_command
@@ -31,6 +32,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(backup)
     app.cli.add_command(tally_command)
+    app.cli.add_command(serve_room)
 
 
 @click.command("seed-demo")

@@ -14,7 +14,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import g, session
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +22,7 @@ from . import audit
 from .errors import UserError, fail
 from .extensions import db
 from .models import (
+    Ballot,
     Delegation,
     Event,
     Participant,
@@ -96,6 +97,23 @@ def delegate_required(view):
         return view(participant, *args, **kwargs)
 
     return wrapped
+
+
+def late_message(participant_id: int, round_id: int) -> str:
+    """What a ballot arriving after the close is told: this change is not
+    recorded, and the earlier ballot, if there is one, counts."""
+    earlier = db.session.scalar(
+        sa.select(Ballot.updated_at).filter_by(
+            round_id=round_id, participant_id=participant_id
+        )
+    )
+    if earlier is None:
+        return _("This round is closed. Your ballot was not recorded.")
+    return _(
+        "This round closed before this change arrived. Your earlier ballot, "
+        "last changed %(time)s (UTC), is the one that counts.",
+        time=format_datetime(earlier, "short"),
+    )
 
 
 def waiting_message() -> str:

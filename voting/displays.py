@@ -20,7 +20,15 @@ from flask_login import current_user
 
 from . import permissions, publication
 from .extensions import db
-from .models import Poll, Round, RoundCounter, RoundStatus
+from .models import (
+    ConsentAnswer,
+    Participant,
+    Poll,
+    Proposal,
+    Round,
+    RoundCounter,
+    RoundStatus,
+)
 
 #: The presenter's views of a poll, in the order the arrow keys step through.
 VIEWS = ("join", "results", "matrix", "agreement", "consent")
@@ -146,3 +154,81 @@ def conditional(etag: str | None, render) -> Response:
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response
+
+
+def console_etag(poll_id: int, account_id: int) -> str:
+    """ETag of a poll's console page: its rounds' versions (ballots, state), its
+    consent checks and their answers, the event's lobby, and who is reading."""
+    rounds = db.session.execute(
+        sa.select(Round.id, Round.status, RoundCounter.version)
+        .join(RoundCounter, RoundCounter.round_id == Round.id)
+        .where(Round.poll_id == poll_id)
+        .order_by(Round.id)
+    ).all()
+    proposals = db.session.execute(
+        sa.select(
+            Proposal.id,
+            Proposal.status,
+            sa.func.count(ConsentAnswer.id),
+            sa.func.coalesce(sa.func.sum(ConsentAnswer.revision), 0),
+        )
+        .outerjoin(ConsentAnswer, ConsentAnswer.proposal_id == Proposal.id)
+        .where(Proposal.poll_id == poll_id)
+        .group_by(Proposal.id, Proposal.status)
+        .order_by(Proposal.id)
+    ).all()
+    event_id = sa.select(Poll.event_id).where(Poll.id == poll_id).scalar_subquery()
+    return _digest(
+        (
+            "console",
+            poll_id,
+            account_id,
+            tuple(map(tuple, rounds)),
+            tuple(map(tuple, proposals)),
+            lobby_state(event_id),
+        )
+    )
+
+
+def lobby_state(event_id) -> tuple:
+    """An event's participants and the walk-ins waiting in its lobby, as
+    (participants, waiting, newest id): the turnout's denominator and the lobby."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Participant.id),
+            sa.func.count(Participant.id).filter(Participant.admitted.is_(False)),
+            sa.func.max(Participant.id),
+        ).where(Participant.event_id == event_id)
+    ).one()
+    return tuple(row)
+
+
+def lobby_etag(event_id: int, account_id: int) -> str:
+    """ETag of an event's lobby page: who is waiting, and who is reading."""
+    return _digest(("lobby", event_id, account_id, lobby_state(event_id)))
+
+
+def room_etag(participant: Participant) -> str:
+    """ETag of what a delegate's page follows: which rounds and consent checks
+    of the event are open or closed (never a count), and whether the delegate
+    is admitted. Two indexed queries; ballots are not read."""
+    polls = sa.select(Poll.id).where(Poll.event_id == participant.event_id)
+    rounds = db.session.execute(
+        sa.select(Round.id, Round.status)
+        .where(Round.poll_id.in_(polls))
+        .order_by(Round.id)
+    ).all()
+    proposals = db.session.execute(
+        sa.select(Proposal.id, Proposal.status)
+        .where(Proposal.poll_id.in_(polls))
+        .order_by(Proposal.id)
+    ).all()
+    return _digest(
+        (
+            "room",
+            participant.id,
+            participant.admitted,
+            tuple(map(tuple, rounds)),
+            tuple(map(tuple, proposals)),
+        )
+    )

@@ -9,7 +9,9 @@ room's.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -42,6 +44,43 @@ def display_link(poll) -> str:
 def password_link(token: str) -> str:
     """A staff member's one-time link to set their password."""
     return public_url("auth.set_password", token=token)
+def loopback_public_url() -> bool:
+    """True when ``PUBLIC_URL`` names this machine only (127.0.0.1, localhost,
+    ::1): printed links and QR codes would not open on a phone."""
+    return is_loopback(current_app.config["PUBLIC_URL"])
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+#: Where a packet would go: the internet (a documentation address), then the
+#: three private ranges (a laptop running its own hotspot has no default route).
+LAN_PROBES = ("192.0.2.1", "10.255.255.254", "172.31.255.254", "192.168.255.254")
+
+
+def lan_address(probes: tuple[str, ...] = LAN_PROBES) -> str | None:
+    """This machine's address on its local network, or None without one.
+
+    Connecting a UDP socket sends nothing: it only asks the kernel which
+    interface (and so which address) would carry a packet to the probe.
+    """
+    for probe in probes:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.connect((probe, 9))
+                address = sock.getsockname()[0]
+        except OSError:
+            continue
+        if address != "0.0.0.0" and not ipaddress.ip_address(address).is_loopback:
+            return address
+    return None
 
 
 def local_path(target: str | None, fallback: str) -> str:

@@ -139,6 +139,8 @@ TABLE = {
     ("delegate.ballot", "GET"): delegate(200, 404),
     ("delegate.ballot", "POST"): delegate(ALLOWED, 404),
     ("delegate.receipt", "GET"): delegate(200, 404),
+    # what the delegate's page follows: its own event's round and check states
+    ("delegate.room_state", "GET"): delegate(204, 204),
     ("delegate.consent", "GET"): delegate(200, 403),
     ("delegate.consent", "POST"): delegate(ALLOWED, 403),
     ("api.get_ballot", "GET"): delegate(200, 400),
@@ -149,6 +151,7 @@ TABLE = {
     ("facilitator.create_event", "GET"): console(200, other=200),
     ("facilitator.create_event", "POST"): console(ALLOWED, other=ALLOWED),
     ("facilitator.event", "GET"): console(200),
+    ("facilitator.event_live", "GET"): console(200),
     ("facilitator.edit_event", "GET"): console(200),
     ("facilitator.edit_event", "POST"): console(ALLOWED),
     ("facilitator.audit_log", "GET"): console(200),
@@ -175,6 +178,7 @@ TABLE = {
     ("facilitator.duplicate_poll", "POST"): console(ALLOWED),
     ("facilitator.event_from", "GET"): console(200),
     ("facilitator.event_from", "POST"): console(ALLOWED),
+    ("facilitator.lobby_live", "GET"): console(200),
     ("facilitator.admit_walk_in", "POST"): console(ALLOWED),
     ("facilitator.refuse_walk_in", "POST"): console(ALLOWED),
     ("facilitator.create_workshop", "GET"): console(200),
@@ -184,6 +188,7 @@ TABLE = {
     ("facilitator.create_poll", "GET"): console(200),
     ("facilitator.create_poll", "POST"): console(ALLOWED),
     ("facilitator.poll", "GET"): console(200),
+    ("facilitator.poll_live", "GET"): console(200),
     ("facilitator.edit_poll", "GET"): console(200),
     ("facilitator.edit_poll", "POST"): console(ALLOWED),
     ("facilitator.add_option", "GET"): console(200),
@@ -389,6 +394,7 @@ def test_no_page_or_export_of_a_secret_poll_names_a_delegate(app, world):
     round_id = poll.rounds[0].id
     urls = [
         f"/console/polls/{poll.id}",
+        f"/console/polls/{poll.id}/live",
         f"/display/{poll.display_token}",
         f"/display/{poll.display_token}/live",
         f"/api/display/{poll.display_token}/tally",

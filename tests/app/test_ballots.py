@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from tests import factories
 from voting import tallies
@@ -112,9 +113,12 @@ def test_late_ballot_does_not_change_the_recorded_one(db, poll, voter):
     cast(voter, poll.rounds[0].id, [[a], [b]])
     poll.rounds[0].status = RoundStatus.CLOSED
     db.session.commit()
-    with pytest.raises(UserError) as error:
+    with pytest.raises(UserError) as error, force_locale("en"):
         cast(voter, poll.rounds[0].id, [[b], [a]])
     assert error.value.status == 409
+    # Told that the earlier ballot counts, not that nothing was recorded.
+    assert "earlier ballot" in error.value.message
+    assert "not recorded" not in error.value.message
     db.session.rollback()
     assert db.session.scalar(sa.select(Ballot.ranking)) == [[a], [b]]
     assert stored(db) == (1, 0, 1)

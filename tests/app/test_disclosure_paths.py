@@ -37,6 +37,8 @@ OUTPUTS = {
     "secretariat.named_ballots": NAMED,
     "delegate.consent": PROPOSAL,
     "facilitator.poll": PROPOSAL,
+    # the poll page itself, as console.js polls it
+    "facilitator.poll_live": PROPOSAL,
     **dict.fromkeys(
         [
             "main.index",
@@ -54,6 +56,8 @@ OUTPUTS = {
             # the delegate's own ballot, to the delegate alone
             "delegate.ballot",
             "delegate.receipt",
+            # open / closed states of the delegate's event, never a count
+            "delegate.room_state",
             "api.get_ballot",
             "facilitator.index",
             "facilitator.create_event",
@@ -66,6 +70,8 @@ OUTPUTS = {
             "facilitator.paper_ballot",
             "facilitator.paper_ballots",
             "facilitator.event_from",
+            "facilitator.lobby_live",
+            "facilitator.event_live",
             "facilitator.delegations",
             "facilitator.edit_delegation",
             "facilitator.participants",

@@ -25,7 +25,7 @@ def test_sign_in_never_redirects_off_site(app, client, target):
         data={"email": account.email, "password": factories.PASSWORD},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/console/"  # the facilitator's home
 
 
 def test_an_encoded_tab_in_the_link_does_not_open_a_redirect(app, client):
@@ -35,7 +35,7 @@ def test_an_encoded_tab_in_the_link_does_not_open_a_redirect(app, client):
         "/login?next=/%09/evil.example",
         data={"email": account.email, "password": factories.PASSWORD},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/console/"
 
 
 def test_sign_in_goes_back_to_the_page_asked_for(app, client):

@@ -68,7 +68,7 @@ def test_an_admin_adds_a_facilitator_who_sets_a_password(
     page.fill("input[name=confirm]", "a-long-secret")
     shot(page, "set-password-360x740")
     page.get_by_role("button", name="Set password").click()
-    expect(page.locator(".flash")).to_contain_text("Your password is set.")
+    expect(page.locator(".flash-info")).to_contain_text("Your password is set.")
     page.goto(f"{url}/console/")
     expect(page.locator("main")).to_contain_text(workshop)
     phone.close()

@@ -53,7 +53,7 @@ def test_a_poll_is_duplicated_into_the_other_workshop(
     page.check(f"input[value=w{setup['second']}]")
     shot(page, "duplicate-poll-1280x800")
     page.get_by_role("button", name="Duplicate the poll").click()
-    expect(page.locator(".flash")).to_contain_text("Poll duplicated")
+    expect(page.locator(".flash-info")).to_contain_text("Poll duplicated")
     expect(page.locator("main")).to_contain_text("Workshop 2")
     shot(page, "duplicated-poll-1280x800")
     context.close()

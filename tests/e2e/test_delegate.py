@@ -314,12 +314,12 @@ def test_equal_ranks_where_the_poll_allows_them(live_app, live_server, phone):
     ranked = page.locator("#ranked li")
     assert not ranked.nth(0).locator(".tie").is_visible()  # nothing above the first
     ranked.nth(1).locator(".tie").tap()  # second = first
-    assert page.locator("#ranked .badge").all_inner_texts() == ["1", "1", "2"]
+    assert page.locator("#ranked .badge").all_inner_texts() == ["1=", "1=", "3"]
     assert ranked.nth(1).locator(".tie").get_attribute("aria-pressed") == "true"
     ranked.nth(1).locator('[data-step="1"]').tap()  # leaves the tie, goes below
     assert page.locator("#ranked .badge").all_inner_texts() == ["1", "2", "3"]
     page.locator("#ranked li").nth(2).locator(".tie").tap()
-    assert page.locator("#ranked .badge").all_inner_texts() == ["1", "2", "2"]
+    assert page.locator("#ranked .badge").all_inner_texts() == ["1", "2=", "2="]
     page.locator("#send").tap()
     page.wait_for_url(re.compile(r"/vote/receipt/\d+$"))
     [(_, ranking, _)] = stored_ballots(live_app, 6)

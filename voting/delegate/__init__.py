@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("delegate", __name__, cli_group=None)
 
-from . import ballot, consent, join  # noqa: E402,F401
+from . import ballot, consent, join, room  # noqa: E402,F401

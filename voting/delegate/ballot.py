@@ -126,8 +126,11 @@ def _ballot_page(
 ):
     current = lang()
     ballot = current_ballot(participant, round_)
+    carried = None
     if ranks is None:
-        ranks = ranks_of(ballot.ranking if ballot else None)
+        carried = None if ballot else carried_ballot(participant, poll, round_)
+        source = ballot or carried
+        ranks = ranks_of(source.ranking if source else None)
     page = render_template(
         "delegate/ballot.html",
         poll=poll,
@@ -139,10 +142,20 @@ def _ballot_page(
         error=error,
         lang=current,
         second=poll.event.second_language(current),
+        carried_from=carried.round.number if carried is not None else None,
         submission_key=secrets.token_urlsafe(16),
         draft_key=draft_key(participant, round_),
     )
     return current_app.make_response((page, status))
+
+
+def carried_ballot(participant: Participant, poll: Poll, round_: Round):
+    """The delegate's ballot of the previous round, to start a new round from
+    (the same options are asked again); None in round 1 or without one."""
+    earlier = [r for r in poll.rounds if r.number < round_.number]
+    if not earlier or not round_.is_open:
+        return None
+    return current_ballot(participant, max(earlier, key=lambda r: r.number))
 
 
 def _poll_for(participant: Participant, poll_id: int) -> tuple[Poll, Round]:

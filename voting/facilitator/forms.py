@@ -349,7 +349,10 @@ class BadgeForm(ConsoleForm):
     format = radio(
         _l("Format"), [("html", _l("Printable page")), ("pdf", _l("PDF"))], "html"
     )
-    submit = SubmitField(_l("Issue links and print badges"))
+    submit = SubmitField(_l("Print badges"))
+    #: Replace the links (the printed ones stop working): asks first.
+    reissue = SubmitField(_l("Reissue links…"))
+    confirmed = HiddenField()
 
 
 class AmendError(ValueError):

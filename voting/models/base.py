@@ -7,6 +7,7 @@ wanted language and falls back to the event's first language.
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import hmac
@@ -54,6 +55,15 @@ def derive_join_code(salt: str) -> str:
         number, digit = divmod(number, len(CODE_ALPHABET))
         letters.append(CODE_ALPHABET[digit])
     return "".join(letters)
+
+
+def derive_link_token(salt: str) -> str:
+    """A personal link token for a salt: HMAC(SECRET_KEY, salt), URL-safe.
+
+    The salt is stored, the token is not: a copy of the database alone opens
+    no ballot, while the app can print the same link again (a second badge).
+    """
+    return base64.urlsafe_b64encode(_keyed("personal-link", salt)[:24]).decode()
 
 
 def normalise_join_code(raw: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import Role, hash_token, new_token, utcnow
+from .base import Role, derive_link_token, hash_token, new_token, utcnow
 from .events import workshop_facilitator
 
 if TYPE_CHECKING:
@@ -114,6 +114,10 @@ class Participant(db.Model):
     language: Mapped[str | None] = mapped_column(sa.String(5))
     #: SHA-256 of the personal link token; the token itself is never stored.
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Random salt the token is derived from with SECRET_KEY
+    #: (:func:`derive_link_token`), so that a badge can be printed again with
+    #: the same link; ``None`` for a token issued before salts existed.
+    token_salt: Mapped[str | None] = mapped_column(sa.String(32))
     #: Joined with the event code (a walk-in), not registered by the organisers.
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Counted and allowed to vote: organisers' participants from the start,
@@ -163,6 +167,16 @@ class Participant(db.Model):
 
     def issue_token(self) -> str:
         """Give the participant a new personal token; the old one stops working."""
-        token = new_token(24)
+        self.token_salt = new_token(16)
+        token = derive_link_token(self.token_salt)
         self.token_hash = hash_token(token)
         return token
+
+    def current_token(self) -> str | None:
+        """The personal token that works now, or ``None`` if it cannot be
+        derived again (none issued, issued without a salt, or SECRET_KEY
+        changed since): printing again reuses the link instead of replacing it."""
+        if not self.token_salt or not self.token_hash:
+            return None
+        token = derive_link_token(self.token_salt)
+        return token if hash_token(token) == self.token_hash else None

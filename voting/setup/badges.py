@@ -1,4 +1,10 @@
-"""Badges: a new personal link per participant, as a page or an A4 PDF."""
+"""Badges: each participant's personal link, as a page or an A4 PDF.
+
+Printing reuses the link a participant has (a second sheet, the PDF after the
+page: every printed badge keeps working); only a participant without a link
+that can be printed again gets a new one. Reissuing, which replaces the links
+and stops the printed ones, is its own action.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,11 @@ from dataclasses import dataclass
 
 import segno
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
+
+from config import LANGUAGE_NAMES
 
 from .. import audit, links
 from ..extensions import db
@@ -27,15 +36,20 @@ class Badge:
     delegation: str
     url: str
     svg: str
+    workshop: str = ""
+    language: str = ""
 
 
 def issue_badges(
-    event: Event, participant_ids: Iterable[int], actor: str
+    event: Event, participant_ids: Iterable[int], actor: str, reissue: bool = False
 ) -> list[Badge]:
-    """Give each selected participant a new personal link and return their badges.
+    """The badges of the selected participants, with their current links.
 
-    Issuing reissues the tokens: links printed before stop working.
+    A participant whose link cannot be printed again (none yet, or issued
+    before links were reprintable) gets a new one. With ``reissue``, everyone
+    selected gets a new link and the links printed before stop working.
     """
+    lang = str(get_locale())
     ids = {int(i) for i in participant_ids or ()}
     if not ids:
         refuse(_("Select at least one participant."))
@@ -54,9 +68,14 @@ def issue_badges(
             p.name.casefold(),
         )
     )
-    badges = []
+    workshops = {w.id: w.title(lang) for w in event.workshops}
+    badges, new = [], []
     for participant in participants:
-        url = links.personal_link(participant.issue_token())
+        token = None if reissue else participant.current_token()
+        if token is None:
+            token = participant.issue_token()
+            new.append(participant.id)
+        url = links.personal_link(token)
         qr = segno.make(url, error="m")
         badges.append(
             Badge(
@@ -66,6 +85,8 @@ def issue_badges(
                 else "",
                 url=url,
                 svg=qr.svg_inline(scale=4, border=2, omitsize=True),
+                workshop=workshops.get(participant.workshop_id, ""),
+                language=LANGUAGE_NAMES.get(participant.language or "", ""),
             )
         )
     audit.record(
@@ -73,9 +94,20 @@ def issue_badges(
         "badges_issued",
         event.id,
         participant_ids=sorted(p.id for p in participants),
+        reissue=reissue,
+        new_links=sorted(new),
     )
     db.session.commit()
     return badges
+
+
+def fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` mm in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
@@ -106,9 +138,16 @@ def badges_pdf(badges: list[Badge], title: str, note: str) -> bytes:
         pdf.set_xy(x + 4, pdf.get_y() + 2)
         pdf.set_font("DejaVu", "", 11)
         pdf.multi_cell(text_width, 5.5, badge.delegation, align="L")
-        pdf.set_xy(x + 4, pdf.get_y() + 3)
+        if badge.language:
+            pdf.set_xy(x + 4, pdf.get_y() + 1)
+            pdf.set_font("DejaVu", "", 8)
+            pdf.multi_cell(text_width, 4, badge.language, align="L")
+        # Under the QR, across the badge: workshop and event, one line each.
         pdf.set_font("DejaVu", "", 7)
-        pdf.multi_cell(text_width, 3.5, title, align="L")
+        for offset, line in ((47, badge.workshop), (50.5, title)):
+            if line:
+                pdf.set_xy(x + 4, y + offset)
+                pdf.cell(width - 10, 3.5, fit(pdf, line, width - 10))
         png = io.BytesIO()
         segno.make(badge.url, error="m").save(png, kind="png", scale=8, border=2)
         png.seek(0)

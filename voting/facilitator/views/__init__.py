@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     consent,
     copies,
     events,
+    live,
     lobby,
     options,
     paper,

@@ -1,4 +1,5 @@
-"""The badge sheet: new personal links for the selected participants."""
+"""The badge sheet of the selected participants: their current personal links,
+or, asked for and confirmed, new ones (reissue)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from .common import FACILITATOR, actor, lang, load
 @bp.post("/events/<int:event_id>/badges")
 @role_required(FACILITATOR)
 def badges(event_id):
-    """Issue new personal links to the selected participants; print their badges."""
+    """Print the selected participants' badges with their current links.
+
+    "Reissue links" first shows a confirmation page (no JavaScript needed);
+    confirmed, everyone selected gets a new link and the old ones stop.
+    """
     event = load(Event, event_id)
     form = forms.BadgeForm()
     people = event.participants
@@ -33,15 +38,32 @@ def badges(event_id):
     if not form.validate_on_submit():
         flash(_("Select at least one participant."), "error")
         return redirect(url_for(".participants", event_id=event.id)), 303
+    reissue = bool(form.reissue.data)
+    if reissue and form.confirmed.data != "1":
+        chosen_people = [p for p in people if p.id in set(form.participants.data)]
+        return render_template(
+            "facilitator/badges_confirm.html",
+            event=event,
+            form=form,
+            people=chosen_people,
+        )
     try:
-        sheet = badge_setup.issue_badges(event, form.participants.data, actor())
+        sheet = badge_setup.issue_badges(
+            event, form.participants.data, actor(), reissue=reissue
+        )
     except UserError as error:
         flash(error.message, "error")
         return redirect(url_for(".participants", event_id=event.id)), 303
-    note = _(
-        "Issued now: these personal links replace any printed before for "
-        "these participants."
-    )
+    if reissue:
+        note = _(
+            "Reissued now: these personal links replace any printed before for "
+            "these participants."
+        )
+    else:
+        note = _(
+            "The participants' current personal links: badges printed before "
+            "for them keep working."
+        )
     if form.format.data == "pdf":
         pdf = badge_setup.badges_pdf(sheet, event.title(lang()), note)
         response = Response(pdf, mimetype="application/pdf")

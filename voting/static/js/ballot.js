@@ -1,3 +1,6 @@
+// Every delegate page loads this one script (one request on a slow network):
+// the ballot (below), then the page following the room (at the end).
+//
 // Delegate ballot: tap to rank, and a draft kept on the phone until the server
 // confirms it. Without this script the same form is a rank select per option.
 // Every text shown comes translated from the page's data-* attributes.
@@ -64,7 +67,8 @@
   }
 
   let tiers = readSelects();
-  const onServer = JSON.stringify(tiers);
+  // A ranking carried over from the previous round is not on the server yet.
+  const onServer = d.carried === "1" ? null : JSON.stringify(tiers);
 
   const where = (id) => {
     for (let i = 0; i < tiers.length; i++) {
@@ -105,13 +109,20 @@
   // --- rendering -------------------------------------------------------------
   function render() {
     tiers = tiers.filter((tier) => tier.length);
+    // Ranks as the results number them: equals share the rank, marked "=",
+    // and the next rank skips (1=, 1=, 3).
     const flat = [];
-    tiers.forEach((tier, i) => tier.forEach((id, j) => flat.push([id, i + 1, j > 0])));
-    flat.forEach(([id, rank, tied], k) => {
+    let before = 0;
+    tiers.forEach((tier) => {
+      const label = String(before + 1) + (tier.length > 1 ? "=" : "");
+      tier.forEach((id, j) => flat.push([id, before + 1, j > 0, label]));
+      before += tier.length;
+    });
+    flat.forEach(([id, rank, tied, label], k) => {
       const li = items.get(id);
       ranked.appendChild(li);
       li.classList.add("on");
-      li.querySelector(".badge").textContent = rank;
+      li.querySelector(".badge").textContent = label;
       li.querySelector(".pick").setAttribute("aria-pressed", "true");
       li.querySelector(".moves").hidden = false;
       li.querySelector('[data-step="-1"]').disabled = k === 0;
@@ -137,14 +148,28 @@
     $("pool-h").hidden = isRanked.size === items.size;
   }
 
+  // The rank label of an option ("3", or "1=" for equals), as render() shows it.
+  const rankLabel = (id) => items.get(id).querySelector(".badge").textContent;
+
   function changed(id) {
     const focused = document.activeElement;
     render();
-    if (focused && focused !== document.activeElement) focused.focus({ preventScroll: true });
+    // Keep the keyboard on the moved item: ▲ at the top (▼ at the bottom) is
+    // disabled now, so its other arrow (or the option itself) takes the focus.
+    let target = focused;
+    if (target && target.disabled) {
+      const li = target.closest("li.opt");
+      target = li && [...li.querySelectorAll("button")].find((b) => !b.disabled && !b.hidden &&
+        !b.closest("[hidden]"));
+    }
+    if (target && target !== document.activeElement) {
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "nearest" });
+    }
     const at = where(id);
     const title = items.get(id).querySelector(".t").textContent;
     live.textContent = at
-      ? d.ranked.replace("{t}", title).replace("{r}", at[0] + 1)
+      ? d.ranked.replace("{t}", title).replace("{r}", rankLabel(id))
       : d.unranked.replace("{t}", title);
     // An edit un-queues: the delegate submits the new ranking themselves.
     clearTimeout(timer);
@@ -195,6 +220,7 @@
   async function send(draft) {
     if (sending) return;
     sending = true;
+    form.dataset.sending = "1"; // the room follower (below) does not reload meanwhile
     clearTimeout(timer);
     sendButton.disabled = true;
     retryButton.hidden = true;
@@ -220,6 +246,7 @@
       return failed(navigator.onLine === false ? d.offline : d.failed);
     } finally {
       clearTimeout(watchdog);
+      delete form.dataset.sending;
     }
     if (response.ok) {
       // Committed: only now the receipt, read back from the server.
@@ -288,4 +315,57 @@
     }
   }
   render();
+})();
+
+// Delegate pages follow the room: poll /vote/state with If-None-Match (a few
+// bytes, every few seconds); when a round or a consent check opens or closes
+// the page reloads and shows it. A page where the delegate is typing (a
+// consent reason) or sending a ballot is not reloaded under them: a notice
+// with a button appears instead. The ballot draft survives a reload.
+(() => {
+  "use strict";
+  const meta = document.querySelector('meta[name="room-state"]');
+  if (!meta || !window.fetch) return;
+  const url = meta.content;
+  const etag = meta.dataset.etag;
+  const interval = parseInt(meta.dataset.interval, 10) || 5000;
+  let typed = false;
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("textarea, input[type=text]")) typed = true;
+  });
+
+  function notice() {
+    if (document.getElementById("room-changed")) return;
+    const box = document.createElement("p");
+    box.id = "room-changed";
+    box.className = "flash flash-warn";
+    box.setAttribute("role", "status");
+    box.textContent = meta.dataset.changed + " ";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = meta.dataset.reload;
+    button.addEventListener("click", () => window.location.reload());
+    box.appendChild(button);
+    const main = document.getElementById("main");
+    main.insertBefore(box, main.firstChild);
+  }
+
+  function changed() {
+    const form = document.getElementById("ballot");
+    if (typed || (form && form.dataset.sending === "1")) return notice();
+    window.location.reload();
+  }
+
+  function tick() {
+    fetch(url, { headers: { "If-None-Match": '"' + etag + '"' }, cache: "no-store", credentials: "same-origin" })
+      .then((response) => {
+        const tag = (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
+        if (response.status === 204 && tag && tag !== etag) return changed();
+        // 304: nothing changed; 401: the session ended (the next page says so).
+        if (response.status === 304) setTimeout(tick, interval);
+      })
+      .catch(() => setTimeout(tick, interval * 2));
+  }
+  setTimeout(tick, interval + Math.random() * 1000);
 })();

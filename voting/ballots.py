@@ -22,8 +22,8 @@ from .delegates import waiting_message
 from .errors import UserError
 from .extensions import db
 from .models import (
-    AuditEntry,
     Ballot,
+    Event,
     IdempotencyKey,
     Option,
     Participant,
@@ -34,6 +34,7 @@ from .models import (
     new_code,
     utcnow,
 )
+from .setup.purge import read_only_message
 
 MAX_KEY_LENGTH = 80
 
@@ -174,6 +175,7 @@ class LockedRound:
     secret: bool
     rules: BallotRules
     stored: tuple[str | None, dict | None]
+    purged: bool = False
 
 
 class _Statements:
@@ -186,6 +188,7 @@ class _Statements:
 
     def __init__(self, dialect: str):
         round_, poll, option = Round.__table__, Poll.__table__, Option.__table__
+        event = Event.__table__
         keys, ballot = IdempotencyKey.__table__, Ballot.__table__
         # The round FOR SHARE (PostgreSQL re-reads a row it had to wait for,
         # so a ballot queued behind a close sees the round closed; SQLite has
@@ -203,9 +206,11 @@ class _Statements:
                 option.c.id.label("option_id"),
                 keys.c.request_hash,
                 keys.c.response,
+                event.c.purged_at,
             )
             .select_from(
                 round_.join(poll, poll.c.id == round_.c.poll_id)
+                .join(event, event.c.id == poll.c.event_id)
                 .outerjoin(option, option.c.poll_id == poll.c.id)
                 .outerjoin(
                     keys,
@@ -229,7 +234,6 @@ class _Statements:
             },
         ).returning(ballot.c.receipt_code, ballot.c.revision)
         self.remember = sa.insert(keys)
-        self.audit = sa.insert(AuditEntry.__table__)
         counter = RoundCounter.__table__
         self.bump = (
             counter.update()
@@ -267,6 +271,7 @@ def _lock_round(
             first.allow_unranked,
         ),
         stored=(first.request_hash, first.response),
+        purged=first.purged_at is not None,
     )
 
 
@@ -309,6 +314,8 @@ def cast(
     if replay is not None:
         db.session.rollback()
         return CastResult(**replay, replayed=True)
+    if round_.purged:
+        raise UserError(read_only_message(), 409)
     if round_.status != RoundStatus.OPEN:
         raise UserError(
             _("This round is closed. Your ballot was not recorded.")
@@ -342,8 +349,14 @@ def cast(
                     "created_at": now,
                 },
             )
-        connection.execute(
-            sql.audit,
+        # Every ballot of the round bumps this one row: bump it last, so that
+        # its row lock is held only until the commit right after (on
+        # PostgreSQL the lock serialises all writers of the round).
+        connection.execute(sql.bump, {"counter_round": round_.id})
+        # The event's audit chain head is locked last of all (as the ORM
+        # paths do, at their flush): held only until the commit.
+        audit.append(
+            connection,
             {
                 # Secret polls: the log says a ballot was cast, never whose.
                 "actor": audit.participant(participant.id, round_.secret),
@@ -354,10 +367,6 @@ def cast(
                 "details": {},
             },
         )
-        # Every ballot of the round bumps this one row: bump it last, so that
-        # its row lock is held only until the commit right after (on
-        # PostgreSQL the lock serialises all writers of the round).
-        connection.execute(sql.bump, {"counter_round": round_.id})
         db.session.commit()
         ops.ballot_recorded(revision)
     except sa.exc.IntegrityError:

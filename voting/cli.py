@@ -12,6 +12,7 @@ from flask import Flask
 from config import BASE_DIR
 
 from . import audit
+from .archive_cli import COMMANDS as ARCHIVE_COMMANDS
 from .extensions import db
 from .models import Account, Event, Role, hash_join_code
 from .seed import demo_access, load_demo
@@ -28,6 +29,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(backup)
     app.cli.add_command(tally_command)
+    for command in ARCHIVE_COMMANDS:
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")
@@ -93,6 +96,8 @@ def join_codes(slugs: tuple[str, ...], rotate: bool):
     if missing:
         raise click.ClickException("No event " + ", ".join(sorted(missing)) + ".")
     for event in events:
+        if event.purged_at is not None:  # read-only: its code was removed
+            continue
         if rotate:
             event.rotate_join_code()
         else:

@@ -69,6 +69,10 @@ def secretariat(ok):
     }
 
 
+def admin_only(ok):
+    return {**secretariat(403), "admin": ok}
+
+
 def delegate(ok, other):
     """Delegate pages: the world's URLs belong to event 1, the delegate's event."""
     return {
@@ -173,6 +177,10 @@ TABLE = {
     ("secretariat.export_plenary", "GET"): secretariat(200),
     ("secretariat.named_ballots", "GET"): secretariat(200),  # a named poll
     ("secretariat.audit_log", "GET"): secretariat(200),
+    ("secretariat.archive_page", "GET"): secretariat(200),
+    ("secretariat.archive_zip", "GET"): secretariat(200),
+    # an empty confirmation: 400, nothing purged
+    ("secretariat.purge_event", "POST"): admin_only(ALLOWED),
 }
 
 

@@ -35,6 +35,8 @@ OUTPUTS = {
     "secretariat.export_poll": TALLY,
     "secretariat.export_plenary": TALLY,
     "secretariat.named_ballots": NAMED,
+    # every closed round's exports: asks ``ballot_file`` per round
+    "secretariat.archive_zip": TALLY,
     "delegate.consent": PROPOSAL,
     "facilitator.poll": PROPOSAL,
     **dict.fromkeys(
@@ -72,6 +74,7 @@ OUTPUTS = {
             "facilitator.edit_option",
             "secretariat.index",
             "secretariat.audit_log",
+            "secretariat.archive_page",
             # operations: status, and counts over every round (no round's tally)
             "ops.healthz",
             "ops.readyz",

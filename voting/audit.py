@@ -322,12 +322,16 @@ def verify(event_id: int | None) -> Verification:
         .execution_options(yield_per=2000)
     )
     expected_seq, prev, count = 1, GENESIS, 0
-    for row in db.session.execute(query).mappings():
-        count += 1
-        found = _check(dict(row), expected_seq, prev, redacted)
-        if found is not None:
-            return Verification(chain, count, prev, found)
-        expected_seq, prev = row["seq"] + 1, row["entry_hash"]
+    result = db.session.execute(query)
+    try:
+        for row in result.mappings():
+            count += 1
+            found = _check(dict(row), expected_seq, prev, redacted)
+            if found is not None:
+                return Verification(chain, count, prev, found)
+            expected_seq, prev = row["seq"] + 1, row["entry_hash"]
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, left mid-way
     stored = db.session.execute(
         sa.select(AuditHead.seq, AuditHead.head_hash).where(AuditHead.chain == chain)
     ).first()

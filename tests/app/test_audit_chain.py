@@ -1,14 +1,18 @@
 """The audit log's hash chain: every writer links, any edit is found."""
 
 import json
+import threading
+import time
 
 import sqlalchemy as sa
 
 from tests.app.test_exports import make_room
+from tests.app.test_load_correctness import served  # noqa: F401  (a fixture)
+from tests.bench import loadlib
 from tests.conftest import reset_database
 from voting import audit, exports
 from voting.extensions import db
-from voting.models import AuditEntry, AuditHead
+from voting.models import AuditEntry, AuditHead, Poll
 
 
 def raw(sql, params=None):
@@ -144,3 +148,52 @@ def test_the_migration_links_the_entries_written_before_it(app, db, runner):
     audit.record("cli", "later", 1)
     db.session.commit()
     assert audit.verify(1).ok and audit.verify(1).entries == 3
+
+
+def test_concurrent_ballots_and_console_writes_keep_one_unbroken_chain(served):  # noqa: F811
+    """60 delegates (double taps, 16 in flight) through the served app while a
+    thread appends ORM entries to the same event's chain: no two writers take
+    the same place, and the chain verifies end to end."""
+    app, url = served
+    setup = loadlib.build(60)
+    event_id = db.session.get(Poll, setup.poll_id).event_id
+    db.session.remove()
+    stop, written = threading.Event(), []
+
+    def console():
+        with app.app_context():
+            while not stop.is_set():
+                audit.record("cli", "console_note", event_id, n=len(written))
+                db.session.commit()
+                written.append(1)
+            db.session.remove()
+
+    thread = threading.Thread(target=console)
+    thread.start()
+    try:
+        result = loadlib.burst(
+            url,
+            setup,
+            concurrency=16,
+            double_tap=0.3,
+            seed=5,
+            deadline=time.monotonic() + 60,
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert loadlib.check_burst(setup, result) == []
+    check = audit.verify(event_id)
+    assert check.ok, check.broken
+    ballots = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.chain == event_id,
+            AuditEntry.action.in_(("ballot_cast", "ballot_revised")),
+        )
+    )
+    assert ballots >= 60 and len(written) > 0
+    assert check.entries == db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).filter_by(chain=event_id)
+    )

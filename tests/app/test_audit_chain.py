@@ -197,3 +197,20 @@ def test_concurrent_ballots_and_console_writes_keep_one_unbroken_chain(served): 
     assert check.entries == db.session.scalar(
         sa.select(sa.func.count()).select_from(AuditEntry).filter_by(chain=event_id)
     )
+
+
+def test_the_console_and_the_secretariat_show_the_first_broken_link(app, admin_client):
+    poll, round_, _ = make_room()
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    pages = (
+        f"/console/events/{poll.event_id}/audit",
+        f"/secretariat/events/{poll.event_id}/archive",
+    )
+    for url in pages:
+        assert "hash chain is intact" in admin_client.get(url).get_data(as_text=True)
+    victim = _entries(poll.event_id)[1].id
+    raw("UPDATE audit_entry SET action = 'nothing' WHERE id = :id", {"id": victim})
+    for url in pages:
+        page = admin_client.get(url).get_data(as_text=True)
+        assert "hash chain is broken" in page
+        assert f"broken at entry {victim} (position 2)" in page

@@ -94,6 +94,9 @@ def test_every_export_carries_the_head_at_export_time(app, secretariat_client):
     # that download was audited: the chain moved on, the next file says so
     after = audit.head(poll.event_id)
     assert after != head
+    toi = secretariat_client.get(f"/secretariat/rounds/{round_.id}/export.toi")
+    assert toi.headers["X-Audit-Head-SHA256"] == after
+    after = audit.head(poll.event_id)
     log = secretariat_client.get(
         f"/secretariat/events/{poll.event_id}/audit.csv"
     ).get_data(as_text=True)

@@ -35,6 +35,9 @@ from . import bp
 
 def _send(export: exports.Export, inline: bool = False) -> Response:
     """Log the export, then stream it as an attachment (or inline)."""
+    # The audit chain's head as the file was made (before its own entry),
+    # for the files that carry no metadata of their own (PrefLib, weights).
+    head = audit.head(export.event_id)
     exports.log_export(export, f"account:{current_user.id}")
     # ``export.mimetype`` is a whole Content-Type (charset included): given
     # as ``mimetype=`` werkzeug would add a second "; charset=utf-8".
@@ -44,6 +47,7 @@ def _send(export: exports.Export, inline: bool = False) -> Response:
     disposition = "inline" if inline else "attachment"
     response.headers.set("Content-Disposition", disposition, filename=export.filename)
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Audit-Head-SHA256"] = head
     return response
 
 

@@ -11,7 +11,7 @@ from tests import factories
 from tests.app.test_exports import make_room
 from voting import audit, ballots, exports, rounds
 from voting.extensions import db
-from voting.models import Event, Participant, Poll
+from voting.models import AuditEntry, Event, Participant, Poll
 
 
 def _second_poll_below_minimum(event):
@@ -138,6 +138,38 @@ def test_purge_removes_personal_data_and_keeps_what_recomputes(app, runner, tmp_
     # the chain still verifies, the purge is on it
     result = runner.invoke(args=["verify-audit", event.slug, "--lang", "en"])
     assert result.exit_code == 0, result.output
+    # the purge is on the chain, naming the entry it redacted
+    purge_entry = db.session.scalars(
+        sa.select(AuditEntry)
+        .filter_by(chain=event.id)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).one()
+    assert purge_entry.action == "personal_data_purged"
+    refused_entry = db.session.scalars(
+        sa.select(AuditEntry).filter_by(chain=event.id, action="walk_in_refused")
+    ).one()
+    assert refused_entry.details["name"] == "[redacted]"
+    assert list(purge_entry.details["redacted"]) == [str(refused_entry.seq)]
+    # a redacted entry is no blank cheque: another edit of it breaks the chain
+    redacted = json.dumps(refused_entry.details)
+    db.session.execute(
+        sa.text("UPDATE audit_entry SET details = :d WHERE id = :id"),
+        {"d": json.dumps({"name": "someone else"}), "id": refused_entry.id},
+    )
+    db.session.commit()
+    result = runner.invoke(args=["verify-audit", event.slug, "--lang", "en"])
+    assert result.exit_code == 2
+    assert f"broken at entry {refused_entry.id}" in result.output
+    db.session.execute(
+        sa.text("UPDATE audit_entry SET details = :d WHERE id = :id"),
+        {
+            "d": redacted,
+            "id": refused_entry.id,
+        },
+    )
+    db.session.commit()
+    assert audit.verify(event.id).ok
     # the exports recompute to the same ballot file and result
     again = exports.export_round(db.session.get(type(round_), round_.id), "toi")
     body = again.read()

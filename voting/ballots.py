@@ -24,8 +24,8 @@ from .errors import UserError
 from .extensions import db
 from .models import (
     Account,
-    AuditEntry,
     Ballot,
+    Event,
     IdempotencyKey,
     Option,
     Participant,
@@ -37,6 +37,7 @@ from .models import (
     utcnow,
 )
 from .rankings import BallotRules, validate_ranking
+from .setup.purge import read_only_message
 
 MAX_KEY_LENGTH = 80
 
@@ -106,6 +107,7 @@ class LockedRound:
     secret: bool
     rules: BallotRules
     stored: tuple[str | None, dict | None]
+    purged: bool = False
 
 
 class _Statements:
@@ -118,6 +120,7 @@ class _Statements:
 
     def __init__(self, dialect: str):
         round_, poll, option = Round.__table__, Poll.__table__, Option.__table__
+        event = Event.__table__
         keys, ballot = IdempotencyKey.__table__, Ballot.__table__
         # The round FOR SHARE (PostgreSQL re-reads a row it had to wait for,
         # so a ballot queued behind a close sees the round closed; SQLite has
@@ -135,9 +138,11 @@ class _Statements:
                 option.c.id.label("option_id"),
                 keys.c.request_hash,
                 keys.c.response,
+                event.c.purged_at,
             )
             .select_from(
                 round_.join(poll, poll.c.id == round_.c.poll_id)
+                .join(event, event.c.id == poll.c.event_id)
                 .outerjoin(option, option.c.poll_id == poll.c.id)
                 .outerjoin(
                     keys,
@@ -169,7 +174,6 @@ class _Statements:
             .returning(*returned)
         )
         self.remember = sa.insert(keys)
-        self.audit = sa.insert(AuditEntry.__table__)
         counter = RoundCounter.__table__
         self.bump = (
             counter.update()
@@ -207,6 +211,7 @@ def _lock_round(
             first.allow_unranked,
         ),
         stored=(first.request_hash, first.response),
+        purged=first.purged_at is not None,
     )
 
 
@@ -251,6 +256,8 @@ def cast(
     if replay is not None:
         db.session.rollback()
         return CastResult(**replay, replayed=True)
+    if round_.purged:
+        raise UserError(read_only_message(), 409)
     if round_.status != RoundStatus.OPEN:
         raise UserError(
             late_message(participant.id, round_.id)
@@ -296,13 +303,16 @@ def cast(
                     "created_at": now,
                 },
             )
-        connection.execute(
-            sql.audit, _audit_row(participant, round_, revision, entered_by, now)
-        )
         # Every ballot of the round bumps this one row: bump it last, so that
         # its row lock is held only until the commit right after (on
         # PostgreSQL the lock serialises all writers of the round).
         connection.execute(sql.bump, {"counter_round": round_.id})
+        # The event's audit chain head is locked last of all (as the ORM
+        # paths do, at their flush): held only until the commit.
+        audit.append(
+            connection,
+            _audit_row(participant, round_, revision, entered_by, now),
+        )
         db.session.commit()
         ops.ballot_recorded(revision)
     except sa.exc.IntegrityError:

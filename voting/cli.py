@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 from config import BASE_DIR
 
 from . import audit
+from .archive_cli import COMMANDS as ARCHIVE_COMMANDS
 from .errors import UserError
 from .extensions import db
 from .models import Event, Role, hash_join_code
@@ -33,6 +34,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(tally_command)
     app.cli.add_command(serve_room)
+    for command in ARCHIVE_COMMANDS:
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")
@@ -101,6 +104,8 @@ def join_codes(slugs: tuple[str, ...], rotate: bool):
     if missing:
         raise click.ClickException("No event " + ", ".join(sorted(missing)) + ".")
     for event in events:
+        if event.purged_at is not None:  # read-only: its code was removed
+            continue
         if rotate:
             event.rotate_join_code()
         else:

@@ -44,6 +44,8 @@ def display_link(poll) -> str:
 def password_link(token: str) -> str:
     """A staff member's one-time link to set their password."""
     return public_url("auth.set_password", token=token)
+
+
 def loopback_public_url() -> bool:
     """True when ``PUBLIC_URL`` names this machine only (127.0.0.1, localhost,
     ::1): printed links and QR codes would not open on a phone."""

@@ -224,6 +224,10 @@ TABLE = {
     ("secretariat.export_plenary", "GET"): secretariat(200),
     ("secretariat.named_ballots", "GET"): secretariat(200),  # a named poll
     ("secretariat.audit_log", "GET"): secretariat(200),
+    ("secretariat.archive_page", "GET"): secretariat(200),
+    ("secretariat.archive_zip", "GET"): secretariat(200),
+    # an empty confirmation: 400, nothing purged
+    ("secretariat.purge_event", "POST"): admin_only(ALLOWED),
 }
 
 

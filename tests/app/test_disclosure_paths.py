@@ -35,6 +35,8 @@ OUTPUTS = {
     "secretariat.export_poll": TALLY,
     "secretariat.export_plenary": TALLY,
     "secretariat.named_ballots": NAMED,
+    # every closed round's exports: asks ``ballot_file`` per round
+    "secretariat.archive_zip": TALLY,
     "delegate.consent": PROPOSAL,
     "facilitator.poll": PROPOSAL,
     # the poll page itself, as console.js polls it
@@ -95,6 +97,7 @@ OUTPUTS = {
             "facilitator.reopen_adoption",
             "secretariat.index",
             "secretariat.audit_log",
+            "secretariat.archive_page",
             # operations: status, and counts over every round (no round's tally)
             "ops.healthz",
             "ops.readyz",

@@ -438,11 +438,13 @@ def test_plenary_export_recomputes_with_weights(app, runner, tmp_path):
 def test_cli_export_writes_the_same_file_and_audits(app, runner, room, tmp_path):
     poll, round_, _ = room
     out = tmp_path / "list.csv"
+    # Made before the CLI's export is audited: the same audit chain head.
+    expected = exports.export_round(round_, "csv").read()
     result = runner.invoke(
         args=["export", str(round_.id), "--format", "csv", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert out.read_bytes() == exports.export_round(round_, "csv").read()
+    assert out.read_bytes() == expected
     entry = db.session.scalars(db.select(AuditEntry).filter_by(action="export")).one()
     assert entry.actor == "cli" and entry.round_id == round_.id
     assert entry.details["format"] == "csv"

@@ -10,8 +10,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from voting import audit
 from voting.extensions import db
-from voting.models import AuditEntry
+from voting.models import AuditEntry, utcnow
 
 
 @pytest.fixture
@@ -19,9 +20,14 @@ def sqlite_app(make_app):
     return make_app(fresh_g=False, SQLITE_BUSY_TIMEOUT=0.5)
 
 
+def entry(conn, action: str) -> None:
+    """A write: an audit entry, on its chain as every writer's must be."""
+    audit.append(conn, {"actor": "t", "action": action, "at": utcnow(), "details": {}})
+
+
 def write(action: str) -> None:
     with db.engine.begin() as conn:
-        conn.execute(sa.insert(AuditEntry.__table__).values(actor="t", action=action))
+        entry(conn, action)
 
 
 def actions() -> list[str]:
@@ -32,7 +38,7 @@ def actions() -> list[str]:
 def test_a_second_writer_waits_for_the_first_and_then_goes_through(sqlite_app):
     first = db.engine.connect()
     first.begin()
-    first.execute(sa.insert(AuditEntry.__table__).values(actor="t", action="first"))
+    entry(first, "first")
     waiting = threading.Thread(target=lambda: _in_context(sqlite_app, "second"))
     waiting.start()
     waiting.join(0.2)
@@ -52,7 +58,7 @@ def _in_context(app, action):
 def test_the_lock_is_released_however_a_transaction_ends(sqlite_app):
     write("committed")
     with pytest.raises(RuntimeError), db.engine.begin() as conn:
-        conn.execute(sa.insert(AuditEntry.__table__).values(actor="t", action="lost"))
+        entry(conn, "lost")
         raise RuntimeError  # rolled back by the context manager
     session_read = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
     db.session.remove()  # the end of a request: its transaction rolls back

@@ -15,7 +15,7 @@ request; :func:`log_export` appends the audit entry. Formats:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from .. import audit
 from ..errors import UserError
 from ..extensions import db
-from ..models import Account, AuditEntry, Event, Poll, Round
+from ..models import Event, Poll, Round
 from . import record, tables, writers
 from .ballots import named_ballots
 from .tables import Section
@@ -269,113 +269,6 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
     )
 
 
-def audit_log(event: Event) -> Export:
-    """The event's audit log as CSV: a summary per round, then every entry."""
-    rounds = db.session.scalars(
-        sa.select(Round).join(Poll).where(Poll.event_id == event.id)
-    ).all()
-    round_ids = [r.id for r in rounds]
-    accounts = dict(db.session.execute(sa.select(Account.id, Account.email)).all())
-    summary = _audit_summary(event, rounds)
-    query = (
-        sa.select(AuditEntry)
-        .where(
-            sa.or_(
-                AuditEntry.event_id == event.id,
-                AuditEntry.round_id.in_(round_ids or [-1]),
-            )
-        )
-        .order_by(AuditEntry.at, AuditEntry.id)
-        .execution_options(yield_per=2000)
-    )
-
-    def entries() -> Iterator[list]:
-        for entry in db.session.scalars(query):
-            who = accounts.get(audit.account_id(entry.actor), "")
-            yield [
-                entry.at.replace(microsecond=0).isoformat() + "Z",
-                entry.actor,
-                who,
-                entry.action,
-                entry.round_id or "",
-                writers.json_bytes(entry.details or {}).decode().replace("\n", " ")
-                if entry.details
-                else "",
-            ]
-
-    headers = ["at", "actor", "account", "action", "round_id", "details"]
-    name = f"{event.slug}-audit.csv"
-    return Export(
-        name,
-        MIMETYPES["csv"],
-        writers.csv_chunks([summary, (headers, entries())]),
-        "csv",
-        event_id=event.id,
-        details={"format": "csv", "scope": "audit", "file": name},
-    )
-
-
-def _audit_summary(event: Event, rounds: list[Round]):
-    """Per round: opened, closed, ballots cast and revised (first, last), exports."""
-    stats = {
-        (round_id, action): (count, first, last)
-        for round_id, action, count, first, last in db.session.execute(
-            sa.select(
-                AuditEntry.round_id,
-                AuditEntry.action,
-                sa.func.count(),
-                sa.func.min(AuditEntry.at),
-                sa.func.max(AuditEntry.at),
-            )
-            .where(AuditEntry.round_id.in_([r.id for r in rounds] or [-1]))
-            .group_by(AuditEntry.round_id, AuditEntry.action)
-        )
-    }
-    lang = event.default_language
-
-    def stamp(value):
-        return value.replace(microsecond=0).isoformat() + "Z" if value else ""
-
-    headers = [
-        "poll_id",
-        "poll",
-        "round",
-        "round_id",
-        "status",
-        "opened_at",
-        "closed_at",
-        "ballots_cast",
-        "first_cast",
-        "last_cast",
-        "ballots_revised",
-        "last_revised",
-        "exports",
-    ]
-    rows = []
-    for r in sorted(rounds, key=lambda r: (r.poll.position, r.poll_id, r.number)):
-        cast = stats.get((r.id, "ballot_cast"), (0, None, None))
-        revised = stats.get((r.id, "ballot_revised"), (0, None, None))
-        exported = stats.get((r.id, "export"), (0, None, None))
-        rows.append(
-            [
-                r.poll_id,
-                r.poll.title(lang),
-                r.number,
-                r.id,
-                r.status,
-                stamp(r.opened_at),
-                stamp(r.closed_at),
-                cast[0],
-                stamp(cast[1]),
-                stamp(cast[2]),
-                revised[0],
-                stamp(revised[2]),
-                exported[0],
-            ]
-        )
-    return headers, rows
-
-
 def log_export(export: Export, actor: str) -> None:
     """Append the audit entry of an export (who, what format, which round)."""
     audit.record(
@@ -392,3 +285,6 @@ def catalogue() -> list[Event]:
 def get(model, ident: int):
     """A row by primary key, or ``None``."""
     return db.session.get(model, ident)
+
+
+from .audit_log import audit_log  # noqa: E402  (it needs Export)

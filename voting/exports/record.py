@@ -92,6 +92,7 @@ def _details(section: Section, lang: str) -> list[tuple[str, str]]:
             (_("SHA-256 of the weights file"), meta["weights_file_sha256"]),
         ]
     rows.append((_("To recompute"), meta["recompute"]))
+    rows.append((_("Audit log head (SHA-256)"), meta["audit_head_sha256"]))
     return rows
 
 

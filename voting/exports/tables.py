@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .. import __version__, disclosure, tallies
+from .. import __version__, audit, disclosure, tallies
 from ..aggregation import METHODS
 from ..aggregation.report import jsonable
 from ..errors import UserError
@@ -154,6 +154,9 @@ def metadata(section: Section) -> dict[str, Any]:
         "weights_file": ballots.weights_name or "",
         "weights_file_sha256": ballots.weights_sha256 or "",
         "recompute": command,
+        # The audit chain's head when this file was made: a later edit of
+        # the log before this point breaks the chain below this hash.
+        "audit_head_sha256": audit.head(poll.event_id),
     }
 
 

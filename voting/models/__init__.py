@@ -3,14 +3,16 @@
 - :mod:`.base`: time, tokens, join codes, localized texts, enums;
 - :mod:`.events`: events, workshops, polls, options, rounds;
 - :mod:`.people`: staff accounts, delegations, participants;
-- :mod:`.ballots`: ballots, idempotency keys, the append-only audit log;
+- :mod:`.ballots`: ballots, idempotency keys;
+- :mod:`.audit`: the append-only audit log, a hash chain per event;
 - :mod:`.adoption`: proposals and consent answers.
 
 Every name is re-exported here: import models from ``voting.models``.
 """
 
 from .adoption import ConsentAnswer, Proposal
-from .ballots import AuditEntry, Ballot, IdempotencyKey
+from .audit import AuditEntry, AuditHead
+from .ballots import Ballot, IdempotencyKey
 from .base import (
     CODE_ALPHABET,
     JOIN_CODE_LENGTH,
@@ -43,6 +45,7 @@ __all__ = [
     "JOIN_CODE_LENGTH",
     "Account",
     "AuditEntry",
+    "AuditHead",
     "Ballot",
     "ConsentAnswer",
     "Delegation",

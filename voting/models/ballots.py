@@ -1,4 +1,4 @@
-"""What delegates submit: ballots, idempotency keys, and the audit log."""
+"""What delegates submit: ballots and idempotency keys (audit log: :mod:`.audit`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -31,8 +30,9 @@ class Ballot(db.Model):
         sa.ForeignKey("participant.id", ondelete="CASCADE")
     )
     ranking: Mapped[list[list[int]]] = mapped_column(sa.JSON)
-    #: Shown to the delegate, who can check that the ballot was counted.
-    receipt_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    #: Shown to the delegate, who can check that the ballot was counted;
+    #: ``None`` once the event's personal data is purged.
+    receipt_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     revision: Mapped[int] = mapped_column(default=1)
     #: Entered by a facilitator from a paper ballot: counted like any other,
     #: never revised online (:mod:`voting.paper`).
@@ -64,26 +64,3 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("participant_id", "key"),)
-
-
-class AuditEntry(db.Model):
-    """Append-only log of every state change: who, what, when."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    #: ``account:<id>``, ``participant`` (anonymous for secret polls) or ``cli``.
-    actor: Mapped[str] = mapped_column(sa.String(80))
-    action: Mapped[str] = mapped_column(sa.String(60))
-    event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("event.id", ondelete="SET NULL")
-    )
-    round_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("round.id", ondelete="SET NULL")
-    )
-    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-
-@sa_event.listens_for(AuditEntry, "before_update")
-@sa_event.listens_for(AuditEntry, "before_delete")
-def _audit_is_append_only(mapper, connection, target):
-    raise ValueError("audit entries are append-only")

@@ -50,6 +50,8 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(sa.String(200), default="")
     starts_on: Mapped[datetime | None]
     ends_on: Mapped[datetime | None]
+    #: When its personal data was purged (:mod:`voting.archive`): read-only since.
+    purged_at: Mapped[datetime | None]
     #: Random salt of the join code (see :attr:`join_code`); a new salt, a new code.
     code_salt: Mapped[str] = mapped_column(sa.String(32))
     #: Keyed hash of the join code: the code itself is never stored.

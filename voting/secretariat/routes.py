@@ -6,6 +6,7 @@ in the audit log and stream the file. ``flask export`` takes the same path.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
@@ -13,22 +14,30 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import exports
+from .. import archive, audit, exports
 from ..errors import UserError
 from ..models import Event, Poll, Round
 from ..permissions import role_required
+from ..setup import purge
 from . import bp
 
 
 def _send(export: exports.Export, inline: bool = False) -> Response:
     """Log the export, then stream it as an attachment (or inline)."""
+    # The audit chain's head as the file was made (before its own entry),
+    # for the files that carry no metadata of their own (PrefLib, weights).
+    head = audit.head(export.event_id)
     exports.log_export(export, f"account:{current_user.id}")
     # ``export.mimetype`` is a whole Content-Type (charset included): given
     # as ``mimetype=`` werkzeug would add a second "; charset=utf-8".
@@ -38,6 +47,7 @@ def _send(export: exports.Export, inline: bool = False) -> Response:
     disposition = "inline" if inline else "attachment"
     response.headers.set("Content-Disposition", disposition, filename=export.filename)
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Audit-Head-SHA256"] = head
     return response
 
 
@@ -169,3 +179,52 @@ def export_command(target: str, fmt: str, lang: str | None, out: Path | None):
         companion = path.with_name(name)
         companion.write_bytes(data)
         click.echo(f"{companion} ({len(data)} bytes)", err=True)
+
+
+# -- the archive, the audit chain and the end of an event --------------------------
+
+
+@bp.route("/events/<int:event_id>/archive")
+@role_required("secretariat")
+def archive_page(event_id: int):
+    """The event's audit chain check, its archive, and (admins) the purge."""
+    event = _or_404(Event, event_id)
+    return render_template(
+        "secretariat/archive.html", event=event, chain=audit.verify(event.id)
+    )
+
+
+@bp.route("/events/<int:event_id>/archive.zip")
+@role_required("secretariat")
+def archive_zip(event_id: int):
+    """One ZIP: every export, the records, the audit log and a manifest."""
+    event = _or_404(Event, event_id)
+    body = io.BytesIO()  # a few MB: every file is already held in memory once
+    archive.build(event, body, audit.staff(current_user), progress=lambda line: None)
+    response = Response(body.getvalue(), content_type="application/zip")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=archive.filename(event)
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/events/<int:event_id>/purge", methods=["POST"])
+@role_required("admin")
+def purge_event(event_id: int):
+    """Remove the event's personal data, once its name is typed to confirm."""
+    event = _or_404(Event, event_id)
+    if not purge.confirmation_matches(event, request.form.get("confirm", "")):
+        flash(_("The confirmation does not match: nothing was changed."), "error")
+        return render_template(
+            "secretariat/archive.html", event=event, chain=audit.verify(event.id)
+        ), 400
+    try:
+        purge.purge(event, audit.staff(current_user))
+    except UserError as error:
+        flash(error.message, "error")
+        return render_template(
+            "secretariat/archive.html", event=event, chain=audit.verify(event.id)
+        ), error.status
+    flash(_("The personal data of the event was removed; it is read-only now."), "info")
+    return redirect(url_for("secretariat.archive_page", event_id=event.id))

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import lobby, permissions
+from ... import audit, lobby, permissions
 from ...errors import UserError
 from ...models import Event, Workshop
 from ...permissions import role_required
@@ -104,7 +104,11 @@ def audit_log(event_id):
     event = load(Event, event_id)
     entries, names = event_setup.event_log(event)
     return render_template(
-        "facilitator/audit.html", event=event, entries=entries, names=names
+        "facilitator/audit.html",
+        event=event,
+        entries=entries,
+        names=names,
+        chain=audit.verify(event.id),
     )
 
 

@@ -23,6 +23,7 @@ from voting.aggregation.preflib import (
     parse_order,
     read_preflib,
 )
+from voting.aggregation.preflib_body import MAX_FILE_BYTES
 from voting.aggregation.report import format_ranking, format_tally_text, jsonable
 
 
@@ -148,12 +149,24 @@ def tally_command(
             + ", ".join([*METHODS, "all"])
         )
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TallyError(
+                f"{file.name} has {size:,} bytes, over the limit of "
+                f"{MAX_FILE_BYTES:,} bytes"
+            )
         raw = file.read_bytes()
     except OSError as exc:
         raise TallyError(f"cannot read {file}: {exc.strerror or exc}") from None
     ext = file.suffix.lower().lstrip(".")
     try:
         data = read_preflib(raw, ext if ext in DATA_TYPES else None, unranked)
+        if data.extension:
+            click.echo(
+                f"Note: {file.name} holds DATA TYPE {data.data_type}, which a "
+                f".{data.extension} file admits: read as {data.data_type}.",
+                err=True,
+            )
         if weights_file is not None:
             try:
                 wtext = weights_file.read_text(encoding="utf-8-sig")
@@ -194,8 +207,8 @@ def tally_command(
         "file": file.name,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "data_type": data.data_type,
-        "voters": sum(c for c, _ in data.orders),
-        "distinct_orders": len(data.orders),
+        "voters": data.voters,
+        "distinct_orders": len(data.counts),
         "total_weight": profile.total_weight,
         "weights_file": weights_file.name if weights_file else None,
     }

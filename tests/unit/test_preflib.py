@@ -114,7 +114,7 @@ def test_errors_name_line_and_problem(ext, old, new, message):
 
 def test_other_errors():
     with pytest.raises(PreflibError, match="does not match the file extension"):
-        read_preflib(EXAMPLES["soc"], "toi")
+        read_preflib(EXAMPLES["toi"], "soc")
     with pytest.raises(PreflibError, match="NUMBER ALTERNATIVES:' is missing"):
         read_preflib("# TITLE: x\n1: 1\n")
     with pytest.raises(PreflibError, match="pre-2022"):

@@ -115,8 +115,8 @@ def test_errors_exit_2_one_line(files, tmp_path):
         assert message in r.output
         assert "Traceback" not in r.output
         assert r.exception is None or isinstance(r.exception, SystemExit)
-    wrong_ext = tmp_path / "x.toi"
-    wrong_ext.write_text(EXAMPLES["soc"])
+    wrong_ext = tmp_path / "x.soc"
+    wrong_ext.write_text(EXAMPLES["toi"])
     r = run(wrong_ext)
     assert r.exit_code == 2 and "does not match the file extension" in r.output
     # errors go to stderr

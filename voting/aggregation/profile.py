@@ -71,10 +71,13 @@ class Profile:
         self._set_grouped(ranks, weights, np.ones(len(weights)))
 
     @classmethod
-    def from_arrays(cls, options, ranks, weights, unranked="last", counts=None):
+    def from_arrays(
+        cls, options, ranks, weights, unranked="last", counts=None, distinct=False
+    ):
         """Build from a tier-index matrix (``ranks[u, i]``; ``m`` = unranked).
 
-        Tiers must be compact (0..k-1) on every row; rows need not be distinct.
+        Tiers must be compact (0..k-1) on every row; rows need not be distinct,
+        unless ``distinct`` says they are (then they are not grouped again).
         """
         self = cls.__new__(cls)
         self.options = tuple(options)
@@ -92,12 +95,13 @@ class Profile:
             ranks,
             weights,
             np.ones(len(weights)) if counts is None else np.asarray(counts, float),
+            distinct,
         )
         return self
 
-    def _set_grouped(self, ranks, weights, counts):
+    def _set_grouped(self, ranks, weights, counts, distinct=False):
         m = len(self.options)
-        if len(ranks) > 1:
+        if len(ranks) > 1 and not distinct:
             view = np.ascontiguousarray(ranks).view(
                 np.dtype((np.void, ranks.dtype.itemsize * m))
             )[:, 0]

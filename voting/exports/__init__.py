@@ -5,10 +5,13 @@ an :class:`Export` (file name, media type, body chunks) and never touch the
 request; :func:`log_export` appends the audit entry. Formats:
 
 - ``csv``, ``xlsx``, ``json``: the priority list, scores per method, the
-  pairwise matrix, turnout and metadata (tables from :mod:`.tables`);
-- ``toi``/``soi`` (also ``soc``, ``toc``, ``preflib``): the anonymised
-  ballots in the most restrictive PrefLib type they fit — the file name's
-  extension says which — and ``weights``: its weights companion CSV;
+  pairwise matrix, turnout and metadata (tables from :mod:`.tables`); a CSV
+  file holds one table: ``csv`` the priority list (its metadata CSV as a
+  companion), ``metadata`` the metadata;
+- ``toi``, ``soi``, ``soc``, ``toc``: the anonymised ballots as that PrefLib
+  type (refused when they do not fit it), ``preflib``: in the most restrictive
+  type they fit, the extension saying which (the file the record hashes), and
+  ``weights``: its weights companion CSV;
 - ``html``, ``pdf``: the agreements record in one language or two side by
   side (``es+en``).
 """
@@ -28,6 +31,7 @@ from ..errors import UserError
 from ..extensions import db
 from ..models import Account, AuditEntry, Event, Poll, Round
 from . import record, tables, writers
+from .audit_summary import audit_summary
 from .ballots import named_ballots
 from .tables import Section
 
@@ -47,7 +51,7 @@ __all__ = [
 PREFLIB = ("toi", "soi", "soc", "toc", "preflib")
 TABLE_FORMATS = ("csv", "xlsx", "json")
 RECORD_FORMATS = ("html", "pdf")
-FORMATS = (*TABLE_FORMATS, "toi", "soi", "weights", *RECORD_FORMATS)
+FORMATS = (*TABLE_FORMATS, "metadata", *PREFLIB, "weights", *RECORD_FORMATS)
 #: Whole Content-Type values (a text type names its charset): send them as
 #: ``content_type=``, which werkzeug keeps as given.
 MIMETYPES = {
@@ -101,9 +105,7 @@ def parse_languages(value: str | None, event: Event) -> list[str]:
 
 def _format(fmt: str) -> str:
     fmt = (fmt or "").lower()
-    if fmt in PREFLIB:
-        return "preflib"
-    if fmt not in (*TABLE_FORMATS, *RECORD_FORMATS, "weights"):
+    if fmt not in FORMATS:
         raise UserError(
             _(
                 "Unknown format %(fmt)s: use one of %(known)s.",
@@ -127,7 +129,7 @@ def _sections_export(
     sections: list[Section], fmt: str, langs: list[str], scope: str, embed_css: bool
 ) -> Export:
     stem = _stem(sections, scope)
-    if fmt in ("preflib", "weights"):
+    if fmt in (*PREFLIB, "weights"):
         if len(sections) != 1:
             raise UserError(
                 _("A ballot file holds one round: export the rounds one by one."), 400
@@ -147,18 +149,27 @@ def _sections_export(
         companions = {}
         if ballots.weights_text:
             companions[ballots.weights_name] = ballots.weights_text.encode("utf-8")
+        name, text = ballots.as_type(fmt)
         return Export(
-            ballots.name,
+            name,
             MIMETYPES["preflib"],
-            writers.text_chunks(ballots.text),
+            writers.text_chunks(text),
             fmt,
             companions=companions,
         )
-    if fmt == "csv":
-        chunks = writers.csv_chunks(
-            [tables.priorities(sections), tables.metadata_table(sections)]
+    if fmt in ("csv", "metadata"):  # one table per file
+        meta = f"{stem}-metadata.csv", tables.metadata_table(sections)
+        if fmt == "metadata":
+            return Export(meta[0], MIMETYPES["csv"], writers.csv_chunks(meta[1]), fmt)
+        chunks = writers.csv_chunks(tables.priorities(sections))
+        companions = {meta[0]: b"".join(writers.csv_chunks(meta[1]))}
+        return Export(
+            f"{stem}-priorities.csv",
+            MIMETYPES["csv"],
+            chunks,
+            fmt,
+            companions=companions,
         )
-        return Export(f"{stem}-priorities.csv", MIMETYPES["csv"], chunks, fmt)
     if fmt == "xlsx":
         sheets = {name: build(sections) for name, build in tables.SHEETS.items()}
         chunks = writers.xlsx_chunks(sheets)
@@ -252,7 +263,7 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
     table = named_ballots(round_, langs[0])
     stem = f"{poll.event.slug}-poll{poll.id}-round{round_.number}-named-ballots"
     chunks = (
-        writers.csv_chunks([table])
+        writers.csv_chunks(table)
         if fmt == "csv"
         else writers.xlsx_chunks({"ballots": table})
     )
@@ -273,14 +284,27 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
     )
 
 
-def audit_log(event: Event) -> Export:
-    """The event's audit log as CSV: a summary per round, then every entry."""
+def audit_log(event: Event, table: str = "entries") -> Export:
+    """The event's audit log as CSV, one table per file: ``table`` is
+    ``"entries"`` (every entry) or ``"summary"`` (one row per round)."""
+    if table not in ("entries", "summary"):
+        raise UserError(_("Unknown table %(table)s.", table=table), 400)
     rounds = db.session.scalars(
         sa.select(Round).join(Poll).where(Poll.event_id == event.id)
     ).all()
     round_ids = [r.id for r in rounds]
     accounts = dict(db.session.execute(sa.select(Account.id, Account.email)).all())
-    summary = _audit_summary(event, rounds)
+    summary = audit_summary(event, rounds)
+    summary_name = f"{event.slug}-audit-summary.csv"
+    if table == "summary":
+        return Export(
+            summary_name,
+            MIMETYPES["csv"],
+            writers.csv_chunks(summary),
+            "csv",
+            event_id=event.id,
+            details={"format": "csv", "scope": "audit", "file": summary_name},
+        )
     query = (
         sa.select(AuditEntry)
         .where(
@@ -312,72 +336,11 @@ def audit_log(event: Event) -> Export:
     return Export(
         name,
         MIMETYPES["csv"],
-        writers.csv_chunks([summary, (headers, entries())]),
+        writers.csv_chunks((headers, entries())),
         "csv",
         event_id=event.id,
         details={"format": "csv", "scope": "audit", "file": name},
     )
-
-
-def _audit_summary(event: Event, rounds: list[Round]):
-    """Per round: opened, closed, ballots cast and revised (first, last), exports."""
-    stats = {
-        (round_id, action): (count, first, last)
-        for round_id, action, count, first, last in db.session.execute(
-            sa.select(
-                AuditEntry.round_id,
-                AuditEntry.action,
-                sa.func.count(),
-                sa.func.min(AuditEntry.at),
-                sa.func.max(AuditEntry.at),
-            )
-            .where(AuditEntry.round_id.in_([r.id for r in rounds] or [-1]))
-            .group_by(AuditEntry.round_id, AuditEntry.action)
-        )
-    }
-    lang = event.default_language
-
-    def stamp(value):
-        return value.replace(microsecond=0).isoformat() + "Z" if value else ""
-
-    headers = [
-        "poll_id",
-        "poll",
-        "round",
-        "round_id",
-        "status",
-        "opened_at",
-        "closed_at",
-        "ballots_cast",
-        "first_cast",
-        "last_cast",
-        "ballots_revised",
-        "last_revised",
-        "exports",
-    ]
-    rows = []
-    for r in sorted(rounds, key=lambda r: (r.poll.position, r.poll_id, r.number)):
-        cast = stats.get((r.id, "ballot_cast"), (0, None, None))
-        revised = stats.get((r.id, "ballot_revised"), (0, None, None))
-        exported = stats.get((r.id, "export"), (0, None, None))
-        rows.append(
-            [
-                r.poll_id,
-                r.poll.title(lang),
-                r.number,
-                r.id,
-                r.status,
-                stamp(r.opened_at),
-                stamp(r.closed_at),
-                cast[0],
-                stamp(cast[1]),
-                stamp(cast[2]),
-                revised[0],
-                stamp(revised[2]),
-                exported[0],
-            ]
-        )
-    return headers, rows
 
 
 def log_export(export: Export, actor: str) -> None:

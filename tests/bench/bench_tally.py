@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +97,35 @@ def shell(cmd, env=None):
     return run
 
 
-def measure(path, method, repeat, pref_voting=True):
+def entry_point_path(tmp):
+    """A folder to put on the path so that ``flask`` sees ``tally`` as a plugin.
+
+    ``None`` when the installed project already declares it; otherwise a
+    throwaway ``.dist-info`` with pyproject's ``flask.commands`` table (what
+    installing the project registers).
+    """
+    from importlib.metadata import entry_points
+
+    if any(ep.name == "tally" for ep in entry_points(group="flask.commands")):
+        return None
+    table = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    target = table["project"]["entry-points"]["flask.commands"]["tally"]
+    dist = Path(tmp) / "site" / "prioriza_tally_bench-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: prioriza-tally-bench\nVersion: 0\n"
+    )
+    (dist / "entry_points.txt").write_text(f"[flask.commands]\ntally = {target}\n")
+    return dist.parent
+
+
+def measure(path, method, repeat, pref_voting=True, pv_repeat=1):
     """``{label: seconds}`` for the runs listed in the module docstring."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    extra = entry_point_path(Path(path).parent)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(str(p) for p in (ROOT, extra) if p is not None),
+    )
     out = {}
     args = [str(path), "--method", method]
     out["flask tally"] = best(
@@ -109,7 +136,7 @@ def measure(path, method, repeat, pref_voting=True):
     )
     if pref_voting and method in PREF_VOTING:
         cmd = [sys.executable, "-c", PV_SCRIPT, str(path), PREF_VOTING[method]]
-        out["pref_voting"] = best(shell(cmd, env), repeat)
+        out["pref_voting"] = best(shell(cmd, env), pv_repeat)
     raw = Path(path).read_bytes()
     out["reader"] = best(lambda: read_preflib(raw, "toi").profile.pairwise, repeat)
     profile = read_preflib(raw, "toi").profile
@@ -147,12 +174,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--method", default="schulze")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pv-repeat", type=int, default=1, help="pref_voting runs")
     ap.add_argument("--no-pref-voting", action="store_true")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toi"
         profile = write_file(path, a.ballots, a.options, a.seed)
-        figures = measure(path, a.method, a.repeat, not a.no_pref_voting)
+        figures = measure(path, a.method, a.repeat, not a.no_pref_voting, a.pv_repeat)
         print(report(figures, a.ballots, a.options, a.method, profile.n_distinct))
     return 0
 

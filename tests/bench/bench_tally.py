@@ -17,8 +17,8 @@ of ``--repeat`` runs:
   the ratio;
 - the in-memory engine: :func:`voting.aggregation.tally` on a profile
   already built, and the ratio of the end-to-end time to it;
-- the reader alone (:func:`read_preflib` on the file's bytes, profile
-  included).
+- the reader alone (:func:`read_preflib` on the file's bytes to the
+  :class:`Profile`, before any method reads it).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def measure(path, method, repeat, pref_voting=True, pv_repeat=1):
         cmd = [sys.executable, "-c", PV_SCRIPT, str(path), PREF_VOTING[method]]
         out["pref_voting"] = best(shell(cmd, env), pv_repeat)
     raw = Path(path).read_bytes()
-    out["reader"] = best(lambda: read_preflib(raw, "toi").profile.pairwise, repeat)
+    out["reader"] = best(lambda: read_preflib(raw, "toi").profile, repeat)
     profile = read_preflib(raw, "toi").profile
 
     def in_memory():

@@ -44,12 +44,10 @@ LIMITS = {
     "multiplicity": MAX_MULTIPLICITY,
 }
 
-_DIGITS = np.zeros(256, dtype=bool)
-_DIGITS[ord("0") : ord("9") + 1] = True
-_ALLOWED = _DIGITS.copy()
-_ALLOWED[[ord(c) for c in ",{}: \t\r\n"]] = True
-_SPACE = np.zeros(256, dtype=bool)
-_SPACE[[ord(c) for c in " \t\r"]] = True
+_ALLOWED = b"0123456789,{}: \t\r\n"
+_SPACE = b" \t\r"
+#: every byte but a digit becomes a space (numbers for ``np.fromstring``)
+_SPACED = bytes(b if 48 <= b <= 57 else 32 for b in range(256))
 _NL, _COLON, _COMMA, _OPEN, _CLOSE = (ord(c) for c in "\n:,{}")
 _N = ord("N")
 _ITEM = {False: rb"N", True: rb"(?:N|\{N(?:,N)*+\})"}
@@ -66,83 +64,93 @@ def parse_body(body, m, ties, complete):
     an ``(n, m)`` tier-index matrix (``m`` = unranked). ``None`` means the
     lines are not provably valid (see the module docstring).
     """
-    a = np.frombuffer(body, dtype=np.uint8)
-    if not _ALLOWED[a].all():
-        return None
-    keep = ~_SPACE[a]
-    where = np.flatnonzero(keep)
-    c = a[where]
-    digit = _DIGITS[c]
-    # whitespace between two digits (``1 2``) is refused or read differently
-    # line by line: leave it to that reader
-    if (digit[1:] & digit[:-1] & (np.diff(where) > 1)).any():
-        return None
-    # one '\n' at each end, blank lines dropped
-    edge = np.array([_NL], dtype=np.uint8)
-    c = np.concatenate((edge, c, edge))
-    nl = c == _NL
-    c = c[np.concatenate(([True], ~(nl[1:] & nl[:-1])))]
-    digit = _DIGITS[c]
+    if body.translate(None, _ALLOWED):
+        return None  # a character no preference line holds
+    if _space_inside_a_number(body):
+        return None  # ``1 2`` is refused or read differently line by line
+    c = body.translate(None, _SPACE)
+    while b"\n\n" in c:  # blank lines
+        c = c.replace(b"\n\n", b"\n")
+    c = c.lstrip(b"\n")
+    if c and not c.endswith(b"\n"):
+        c += b"\n"
+    a = np.frombuffer(c, dtype=np.uint8)
+    digit = (a - np.uint8(48)) < 10
     start = digit.copy()
     start[1:] &= ~digit[:-1]
-    tokens = np.where(digit, np.uint8(_N), c)[~digit | start]
-    if _GRAMMAR[bool(ties)].fullmatch(tokens[1:].tobytes()) is None:
+    tokens = a[~digit | start]
+    at = np.flatnonzero(digit[~digit | start])
+    tokens[at] = _N
+    if _GRAMMAR[bool(ties)].fullmatch(tokens.tobytes()) is None:
         return None
-    # numbers: their runs of digits in ``c``, in the order of the N tokens
-    starts = np.flatnonzero(start)
-    end = digit.copy()
-    end[:-1] &= ~digit[1:]
-    length = np.flatnonzero(end) + 1 - starts
-    at = np.flatnonzero(tokens == _N)
+    # numbers past int64 saturate, so a limit still sees them
+    value = np.fromstring(c.translate(_SPACED), dtype=np.int64, sep=" ")
+    if len(value) != len(at):
+        return None  # pragma: no cover (the grammar makes them agree)
     is_count = tokens[at + 1] == _COLON
-    if (length[is_count] > len(str(MAX_MULTIPLICITY))).any():
-        return None
-    if (length[~is_count] > len(str(MAX_ALTERNATIVES))).any():
-        return None
-    value = np.zeros(len(starts), dtype=np.int64)
-    for k in range(int(length.max(initial=0))):
-        more = np.flatnonzero(length > k)
-        value[more] = value[more] * 10 + (c[starts[more] + k] - ord("0"))
     counts = value[is_count]
     n = len(counts)
     if n > MAX_ORDERS or n * m > MAX_CELLS:
         return None
     if n and ((counts < 1) | (counts > MAX_MULTIPLICITY)).any():
         return None
-    line = (np.cumsum(is_count, dtype=np.int32) - 1)[~is_count]
     alts = value[~is_count] - 1
     if len(alts) and ((alts < 0) | (alts >= m)).any():
         return None
-    # an alternative's tier: the commas outside braces between it and ':'
-    opened = np.cumsum(
-        (tokens == _OPEN).view(np.int8) - (tokens == _CLOSE).view(np.int8),
-        dtype=np.int32,
-    )
-    top = np.cumsum((tokens == _COMMA) & (opened == 0), dtype=np.int32)
-    tier = top[at[~is_count]] - top[(at + 1)[is_count]][line]
+    line = (np.cumsum(is_count, dtype=np.int64) - 1)[~is_count]
+    per_line = np.bincount(line, minlength=n)
+    # An alternative starts a tier unless a comma inside braces precedes it.
+    where = at[~is_count]
+    after = tokens[where - 1]
+    opens = np.cumsum(after == _OPEN, dtype=np.int32)
+    closes = np.cumsum(tokens[where + 1] == _CLOSE, dtype=np.int32)
+    inside = opens - closes + (tokens[where + 1] == _CLOSE)
+    new = np.cumsum(~((after == _COMMA) & (inside > 0)), dtype=np.int64)
+    first = np.cumsum(per_line) - per_line
+    tier = new - new[np.minimum(first, len(new) - 1)][line]
     ranks = np.full((n, m), m, dtype=np.int16 if m < 32000 else np.int32)
     ranks.reshape(-1)[line * m + alts] = tier
-    per_line = np.bincount(line, minlength=n)
     if int(np.count_nonzero(ranks < m)) != len(alts):
         return None  # an alternative twice on a line
     if complete and (per_line != m).any():
         return None
-    if _has_repeated_row(ranks):
+    if _has_repeated_row(ranks, line, alts, tier):
         return None
     return counts, ranks
 
 
-def _has_repeated_row(ranks):
-    """Whether two rows are equal (a hash per row first, rows only on a clash)."""
-    if len(ranks) < 2:
+def _space_inside_a_number(body):
+    """Whether a run of spaces, tabs or CRs has a digit on both sides."""
+    a = np.frombuffer(body, dtype=np.uint8)
+    if len(body.translate(None, _SPACE)) == len(body):
         return False
-    mix = np.random.default_rng(18).integers(1, 2**62, ranks.shape[1]) | 1
-    h = ranks.astype(np.int64) @ mix
+    space = (a == 32) | (a == 9) | (a == 13)
+    p = np.flatnonzero(space)
+    first = p[np.concatenate(([True], np.diff(p) > 1))]
+    last = p[np.concatenate((np.diff(p) > 1, [True]))]
+    inner = (first > 0) & (last < len(a) - 1)
+    before = a[first[inner] - 1] - np.uint8(48)
+    after = a[last[inner] + 1] - np.uint8(48)
+    return bool(((before < 10) & (after < 10)).any())
+
+
+def _has_repeated_row(ranks, line, alts, tier):
+    """Whether two rows of ``ranks`` are equal.
+
+    A hash per row first: the sum over its ranked alternatives of a random
+    integer per alternative times (tier + 1), every term and sum exact in
+    floating point; rows are compared only where two hashes clash.
+    """
+    n, m = ranks.shape
+    if n < 2:
+        return False
+    mix = np.random.default_rng(18).integers(1, 2**20, m).astype(float)
+    h = np.bincount(line, weights=mix[alts] * (tier + 1), minlength=n)
     order = np.argsort(h, kind="stable")
     clash = np.flatnonzero(np.diff(h[order]) == 0)
     if not len(clash):
         return False
     rows = np.unique(np.concatenate((order[clash], order[clash + 1])))
     sub = np.ascontiguousarray(ranks[rows])
-    view = sub.view(np.dtype((np.void, sub.dtype.itemsize * sub.shape[1])))[:, 0]
+    view = sub.view(np.dtype((np.void, sub.dtype.itemsize * m)))[:, 0]
     return len(np.unique(view)) != len(view)

@@ -76,10 +76,11 @@ def parse_body(body, m, ties, complete):
         c += b"\n"
     a = np.frombuffer(c, dtype=np.uint8)
     digit = (a - np.uint8(48)) < 10
-    start = digit.copy()
-    start[1:] &= ~digit[:-1]
-    tokens = a[~digit | start]
-    at = np.flatnonzero(digit[~digit | start])
+    keep = digit.copy()  # the first digit of each number, and every non-digit
+    keep[1:] &= ~digit[:-1]
+    keep |= ~digit
+    tokens = a[keep]
+    at = np.flatnonzero((tokens - np.uint8(48)) < 10)
     tokens[at] = _N
     if _GRAMMAR[bool(ties)].fullmatch(tokens.tobytes()) is None:
         return None
@@ -134,6 +135,17 @@ def _space_inside_a_number(body):
     return bool(((before < 10) & (after < 10)).any())
 
 
+def _mix(m):
+    """m pseudo-random integers in 1..2**20 (splitmix64; no numpy.random import)."""
+    x = np.arange(1, m + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return ((x >> np.uint64(44)) + np.uint64(1)).astype(float)
+
+
 def _has_repeated_row(ranks, line, alts, tier):
     """Whether two rows of ``ranks`` are equal.
 
@@ -144,7 +156,7 @@ def _has_repeated_row(ranks, line, alts, tier):
     n, m = ranks.shape
     if n < 2:
         return False
-    mix = np.random.default_rng(18).integers(1, 2**20, m).astype(float)
+    mix = _mix(m)
     h = np.bincount(line, weights=mix[alts] * (tier + 1), minlength=n)
     order = np.argsort(h, kind="stable")
     clash = np.flatnonzero(np.diff(h[order]) == 0)

@@ -1,19 +1,12 @@
 """Prioriza: delegates rank proposed areas, the room gets a recorded priority list.
 
-Importing the package costs nothing: the application factory
-(:func:`create_app` and its helpers, in :mod:`voting.factory`) loads on
+Importing the package costs nothing: ``__version__`` and the application factory
+(:func:`create_app` and its helpers, in :mod:`voting.factory`) load on
 first use, so ``voting.aggregation`` and ``voting.tally_cli`` start without
 Flask, SQLAlchemy or the views.
 """
 
 from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("prioriza")
-except PackageNotFoundError:  # running from a checkout that was not installed
-    __version__ = "0.0.0+unknown"
 
 #: Names of :mod:`voting.factory` that ``voting.NAME`` gives.
 FACTORY = (
@@ -29,6 +22,15 @@ FACTORY = (
 
 
 def __getattr__(name):
+    if name == "__version__":  # read from the installed metadata on first use
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("prioriza")
+        except PackageNotFoundError:  # a checkout that was not installed
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
     if name in FACTORY:
         from . import factory
 

@@ -1,8 +1,15 @@
 """``flask --app wsgi tally FILE``: recompute a published result from its ballots.
 
-Plain click (no Flask import), so it also runs as ``python -m voting.tally_cli``
-and in tests through ``click.testing.CliRunner``. It goes through the same
-code path as the app: :mod:`voting.aggregation`.
+Plain click (no Flask import), so it also runs as ``prioriza-tally`` (the
+console script pyproject declares), ``python -m voting.tally_cli`` and in tests
+through ``click.testing.CliRunner``; ``flask tally`` finds it through a
+``flask.commands`` entry point, before (and without) loading the app. It goes
+through the same code path as the app: :mod:`voting.aggregation`. Messages
+are English, as for every line this Flask-free module prints.
+
+Files past a limit of :mod:`voting.aggregation.preflib_body` (size,
+alternatives, preference lines, lines x alternatives, multiplicity) are
+refused before anything is allocated, with the limit and the line.
 """
 
 from __future__ import annotations

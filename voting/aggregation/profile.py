@@ -301,9 +301,9 @@ def _positions_from_ranks(ranks):
     flat = (np.arange(U)[:, None] * (m + 1) + ranks).ravel()
     counts = np.bincount(flat, minlength=U * (m + 1)).reshape(U, m + 1)
     start = np.cumsum(counts, axis=1) - counts
-    tier_start = np.take_along_axis(start, ranks.astype(np.int64), axis=1)
-    tier_size = np.take_along_axis(counts, ranks.astype(np.int64), axis=1)
-    return tier_start + (tier_size - 1) / 2.0
+    # the start and size of each cell's tier, read through the same flat index
+    middle = start.reshape(-1)[flat] + (counts.reshape(-1)[flat] - 1) / 2.0
+    return middle.reshape(U, m)
 
 
 def _encode(options, index, ballots):

@@ -30,7 +30,7 @@ from .extensions import db
 from .models import Ballot, Event, Poll, Round, RoundStatus, utcnow
 
 #: The formats of each round (the record's come once per language).
-TABLES = ("csv", "xlsx", "json", "toi")
+TABLES = ("csv", "xlsx", "json", "preflib")
 RECORDS = ("html", "pdf", "docx")
 MANIFEST = "manifest.json"
 
@@ -78,7 +78,8 @@ def _add_exports(writer: _Writer, folder: str, make, target, langs) -> int:
         about = {"format": export.fmt, "lang": lang or ""}
         writer.add(f"{folder}/{export.filename}", export.read(), **about)
         for name, data in export.companions.items():
-            writer.add(f"{folder}/{name}", data, format="weights", lang="")
+            kind = "metadata" if name.endswith("-metadata.csv") else "weights"
+            writer.add(f"{folder}/{name}", data, format=kind, lang="")
     return len(writer.files) - before
 
 
@@ -119,8 +120,9 @@ def build(
             )
         if poll.workshop_id is None:
             _add_plenary(writer, poll, lang, omitted, progress)
-    log = exports.audit_log(event)
-    writer.add(f"audit/{log.filename}", log.read(), format="audit", lang="")
+    for table in exports.audit_log_tables:
+        log = exports.audit_log(event, table)
+        writer.add(f"audit/{log.filename}", log.read(), format="audit", lang="")
     manifest = {
         "event": event.slug,
         "event_name": event.name,

@@ -1,8 +1,15 @@
 """``flask --app wsgi tally FILE``: recompute a published result from its ballots.
 
-Plain click (no Flask import), so it also runs as ``python -m voting.tally_cli``
-and in tests through ``click.testing.CliRunner``. It goes through the same
-code path as the app: :mod:`voting.aggregation`.
+Plain click (no Flask import), so it also runs as ``prioriza-tally`` (the
+console script pyproject declares), ``python -m voting.tally_cli`` and in tests
+through ``click.testing.CliRunner``; ``flask tally`` finds it through a
+``flask.commands`` entry point, before (and without) loading the app. It goes
+through the same code path as the app: :mod:`voting.aggregation`. Messages
+are English, as for every line this Flask-free module prints.
+
+Files past a limit of :mod:`voting.aggregation.preflib_body` (size,
+alternatives, preference lines, lines x alternatives, multiplicity) are
+refused before anything is allocated, with the limit and the line.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from voting.aggregation.preflib import (
     parse_order,
     read_preflib,
 )
+from voting.aggregation.preflib_body import MAX_FILE_BYTES
 from voting.aggregation.report import format_ranking, format_tally_text, jsonable
 
 
@@ -148,12 +156,24 @@ def tally_command(
             + ", ".join([*METHODS, "all"])
         )
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TallyError(
+                f"{file.name} has {size:,} bytes, over the limit of "
+                f"{MAX_FILE_BYTES:,} bytes"
+            )
         raw = file.read_bytes()
     except OSError as exc:
         raise TallyError(f"cannot read {file}: {exc.strerror or exc}") from None
     ext = file.suffix.lower().lstrip(".")
     try:
         data = read_preflib(raw, ext if ext in DATA_TYPES else None, unranked)
+        if data.extension:
+            click.echo(
+                f"Note: {file.name} holds DATA TYPE {data.data_type}, which a "
+                f".{data.extension} file admits: read as {data.data_type}.",
+                err=True,
+            )
         if weights_file is not None:
             try:
                 wtext = weights_file.read_text(encoding="utf-8-sig")
@@ -194,8 +214,8 @@ def tally_command(
         "file": file.name,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "data_type": data.data_type,
-        "voters": sum(c for c, _ in data.orders),
-        "distinct_orders": len(data.orders),
+        "voters": data.voters,
+        "distinct_orders": len(data.counts),
         "total_weight": profile.total_weight,
         "weights_file": weights_file.name if weights_file else None,
     }

@@ -49,7 +49,7 @@ def test_flask_archive_writes_every_export_and_a_manifest_that_checks(
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert any("Priorities?, round 1: 11 files" in line for line in lines), (
+    assert any("Priorities?, round 1: 12 files" in line for line in lines), (
         result.output
     )
     assert any("left out" in line for line in lines)
@@ -64,7 +64,9 @@ def test_flask_archive_writes_every_export_and_a_manifest_that_checks(
     assert len(by_format["weights"]) == 1 and len(by_format["preflib"]) == 1
     metadata = json.loads(archive.read(by_format["json"][0]["name"]))
     assert metadata["sections"][0]["metadata"]["audit_head_sha256"] == head
-    audit_csv = archive.read(by_format["audit"][0]["name"]).decode("utf-8-sig")
+    [chain_file] = [f for f in by_format["audit"] if f["name"].endswith("-chain.csv")]
+    assert len(by_format["audit"]) == 3  # entries, summary, chain: a table each
+    audit_csv = archive.read(chain_file["name"]).decode("utf-8-sig")
     assert f"audit_chain_head_sha256,{head}" in audit_csv
     [left_out] = manifest["omitted"]
     assert left_out["poll_id"] == small.id and "fewer than 3" in left_out["reason"]

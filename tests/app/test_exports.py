@@ -82,16 +82,12 @@ def alternatives(round_):
     ]
 
 
-def sections_of(text):
-    """Split a multi-table CSV at its empty lines."""
-    out, current = [], []
-    for row in csv.reader(io.StringIO(text)):
-        if not row:
-            out.append(current)
-            current = []
-        else:
-            current.append(row)
-    return [*out, current]
+def table_of(data):
+    """The rows of a one-table CSV export (bytes or text)."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(rows), "an empty row: two tables in one file"
+    return rows
 
 
 def metadata_of(rows):
@@ -103,7 +99,8 @@ def test_csv_parses_back_to_the_tally_with_metadata(room):
     data = exports.export_round(round_, "csv").read()
     assert data.startswith("\ufeff".encode())
     assert b"\r\n" in data
-    priorities, meta = sections_of(data.decode("utf-8-sig"))
+    priorities = table_of(data)
+    meta = table_of(exports.export_round(round_, "metadata").read())
     headers = priorities[0]
     assert headers[:6] == ["round", "position", "tied", "tier", "alternative", "key"][
         :4
@@ -129,7 +126,7 @@ def test_csv_parses_back_to_the_tally_with_metadata(room):
     assert fields["software_version"]
     assert fields["round"] == "1" and fields["poll_id"] == str(poll.id)
     assert fields["closed_at"].startswith(round_.closed_at.date().isoformat())
-    ballot_file = exports.export_round(round_, "toi").read()
+    ballot_file = exports.export_round(round_, "preflib").read()
     assert fields["ballot_file_sha256"] == hashlib.sha256(ballot_file).hexdigest()
 
 
@@ -191,7 +188,7 @@ def test_flask_tally_recomputes_the_ranking_from_the_exported_ballots(
     app, runner, tmp_path, weighting
 ):
     poll, round_, _ = make_room(weighting=weighting)
-    export = exports.export_round(round_, "toi")
+    export = exports.export_round(round_, "preflib")
     path = tmp_path / export.filename
     path.write_bytes(export.read())
     meta = json.loads(exports.export_round(round_, "json").read())["sections"][0][
@@ -231,7 +228,7 @@ def test_delegation_weights_matter_for_the_recount(app, runner, tmp_path):
 
 def test_preflib_file_reads_back_with_the_project_reader(room):
     poll, round_, _ = room
-    export = exports.export_round(round_, "soi")
+    export = exports.export_round(round_, "preflib")
     assert export.filename.endswith(".toi")  # ballots have a tie: .toi it is
     data = read_preflib(export.read(), "toi")
     assert sum(count for count, _tiers in data.orders) == len(RANKINGS)
@@ -246,8 +243,8 @@ def test_strict_ballots_give_a_soi_file(app):
         rankings=[r for r in RANKINGS if len(r) == len([x for t in r for x in t])]
         + [[[2], [1]]]
     )
-    export = exports.export_round(round_, "toi")
-    assert export.filename.endswith((".soi", ".soc"))
+    export = exports.export_round(round_, "preflib")
+    assert export.filename.endswith(".soi")
 
 
 def pdf_text(data):
@@ -390,8 +387,7 @@ def test_poll_export_holds_every_closed_round(app):
     for voter in voters:
         ballots.cast(voter, second.id, [[ids[1]], [ids[0]]])
     rounds.close_round(second.id, "test")
-    text = exports.export_poll(poll, "csv").read().decode("utf-8-sig")
-    priorities, meta = sections_of(text)
+    priorities = table_of(exports.export_poll(poll, "csv").read())
     assert {r[0] for r in priorities[1:]} == {"1", "2"}
     assert [r for r in priorities[1:] if r[0] == "2"][0][4] == "2"
     doc = json.loads(exports.export_poll(poll, "json").read())
@@ -428,8 +424,7 @@ def test_plenary_export_recomputes_with_weights(app, runner, tmp_path):
     assert json.loads(recount.output)["ranking"] == [
         [number[o] for o in tier] for tier in result.tally.ranking
     ]
-    text = exports.export_plenary(plenary, "csv").read().decode("utf-8-sig")
-    priorities, meta = sections_of(text)
+    meta = table_of(exports.export_plenary(plenary, "metadata").read())
     assert metadata_of(meta)["round"] == "plenary"
     html = exports.export_plenary(plenary, "html", "es+en").read().decode()
     assert TITLES[0]["es"] in html and TITLES[0]["en"] in html

@@ -302,7 +302,7 @@ def test_weights_file_has_one_total_per_distinct_order(
         "delegation", titles=TITLES[:3], rankings=rankings, groups=[2, 2, 2, 1, 1, 0]
     )
     base = f"/secretariat/rounds/{round_.id}/export"
-    ballots_file = secretariat_client.get(f"{base}.toi")
+    ballots_file = secretariat_client.get(f"{base}.preflib")
     weights = secretariat_client.get(f"{base}.weights")
     assert ballots_file.status_code == weights.status_code == 200
     lines = weights.get_data(as_text=True).splitlines()

@@ -136,15 +136,14 @@ def test_index_lists_closed_rounds_with_links(secretariat_client, room):
 def test_audit_log_lists_rounds_ballots_and_exports(secretariat_client, room):
     poll, round_, _ = room
     secretariat_client.get(f"/secretariat/rounds/{round_.id}/export.json").close()
-    text = secretariat_client.get(
-        f"/secretariat/events/{poll.event_id}/audit.csv"
-    ).get_data(as_text=True)
-    summary, _blank, log = text.lstrip("\ufeff").partition("\r\n\r\n")
-    rows = list(csv.DictReader(io.StringIO(summary)))
+    url = f"/secretariat/events/{poll.event_id}/audit.csv"
+    summary = secretariat_client.get(f"{url}?table=summary").get_data(as_text=True)
+    log = secretariat_client.get(url).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(summary.lstrip("\ufeff"))))
     assert rows[0]["round_id"] == str(round_.id)
     assert rows[0]["ballots_cast"] == "8" and rows[0]["exports"] == "1"
     assert rows[0]["status"] == "closed" and rows[0]["closed_at"]
-    entries = list(csv.DictReader(io.StringIO(log)))
+    entries = list(csv.DictReader(io.StringIO(log.lstrip("\ufeff"))))
     actions = [e["action"] for e in entries]
     assert actions.count("ballot_cast") == 8 and "round_closed" in actions
     export = [e for e in entries if e["action"] == "export"][0]
@@ -165,7 +164,7 @@ def test_every_export_names_its_charset_once(secretariat_client, room):
         ),
         f"/secretariat/rounds/{round_.id}/export.json": "application/json",
         f"/secretariat/rounds/{round_.id}/export.toi": "text/plain; charset=utf-8",
-        f"/secretariat/rounds/{round_.id}/export.soi": "text/plain; charset=utf-8",
+        f"/secretariat/rounds/{round_.id}/export.preflib": "text/plain; charset=utf-8",
         f"/secretariat/rounds/{round_.id}/export.html?lang=en": (
             "text/html; charset=utf-8"
         ),

@@ -114,7 +114,7 @@ def test_errors_name_line_and_problem(ext, old, new, message):
 
 def test_other_errors():
     with pytest.raises(PreflibError, match="does not match the file extension"):
-        read_preflib(EXAMPLES["soc"], "toi")
+        read_preflib(EXAMPLES["toi"], "soc")
     with pytest.raises(PreflibError, match="NUMBER ALTERNATIVES:' is missing"):
         read_preflib("# TITLE: x\n1: 1\n")
     with pytest.raises(PreflibError, match="pre-2022"):
@@ -176,3 +176,76 @@ def test_write_rejects_fractional_weights_and_merges():
     q = Profile([1, 2, 3], [([[1], [2, 3]], 2), ([[1], [3, 2]], 1), ([[2]], 0)])
     text, dt = write_preflib(q)
     assert dt == "toc" and text.rstrip().endswith("3: 1,{2,3}")
+
+
+def random_file(rng, n, m, data_type, spaces=False):
+    """A valid PrefLib text of ``data_type`` with n distinct random orders."""
+    ties, complete = data_type[0] == "t", data_type[2] == "c"
+    seen, lines = set(), []
+    while len(lines) < n:
+        perm = (rng.permutation(m) + 1).tolist()
+        k = m if complete else int(rng.integers(1, m + 1))
+        tiers, cur = [], []
+        for i, a in enumerate(perm[:k]):
+            cur.append(a)
+            if not ties or rng.random() < 0.6 or i == k - 1:
+                tiers.append(cur)
+                cur = []
+        key = tuple(frozenset(t) for t in tiers)
+        if key in seen:
+            continue
+        seen.add(key)
+        sep = ", " if spaces else ","
+        order = sep.join(
+            str(t[0]) if len(t) == 1 else "{" + sep.join(map(str, t)) + "}"
+            for t in tiers
+        )
+        lines.append(f"{int(rng.integers(1, 50))}: {order}")
+    head = f"# DATA TYPE: {data_type}\n# NUMBER ALTERNATIVES: {m}\n"
+    return head + "\n".join(lines) + "\n"
+
+
+def test_a_valid_file_is_read_in_bulk_not_order_by_order(monkeypatch):
+    """The slow reader of issue 18 parsed every order character by character."""
+    import voting.aggregation.preflib as reader
+
+    text = random_file(np.random.default_rng(1), 2_000, 12, "toi", spaces=True)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parse_order called on a valid file")
+
+    monkeypatch.setattr(reader, "parse_order", refuse)
+    d = read_preflib(text.encode(), "toi")
+    assert len(d.counts) == 2_000 and d.profile.n_distinct == 2_000
+
+
+@pytest.mark.parametrize("data_type", ["soc", "soi", "toc", "toi"])
+@pytest.mark.parametrize("spaces", [False, True])
+def test_bulk_and_line_by_line_readers_agree(monkeypatch, data_type, spaces):
+    import voting.aggregation.preflib as reader
+
+    rng = np.random.default_rng(len(data_type) + spaces)
+    for n, m in ((1, 1), (1, 3), (40, 5), (300, 9)):
+        text = random_file(rng, min(n, 2 if m == 1 else n), m, data_type, spaces)
+        text = text.replace("\n", "\r\n\n  \n", 3)  # blank lines, CRLF
+        fast = read_preflib(text, data_type)
+        with monkeypatch.context() as mp:
+            mp.setattr(reader, "parse_body", lambda *a: None)
+            slow = read_preflib(text, data_type)
+        np.testing.assert_array_equal(fast.counts, slow.counts)
+        np.testing.assert_array_equal(fast.ranks, slow.ranks)
+        assert fast.orders == slow.orders
+        np.testing.assert_array_equal(fast.profile.pairwise, slow.profile.pairwise)
+
+
+def test_a_file_of_a_stricter_type_is_read_under_its_own_type():
+    """soi in .toi, soc in .soi/.toc/.toi: read as the declared type."""
+    for ext, data_type in (("toi", "soi"), ("toi", "soc"), ("soi", "soc")):
+        d = read_preflib(EXAMPLES[data_type], ext)
+        assert (d.data_type, d.extension) == (data_type, ext)
+    assert read_preflib(EXAMPLES["toi"], "toi").extension == ""
+    with pytest.raises(PreflibError, match="braces"):  # still strict: soi rules
+        read_preflib(EXAMPLES["soi"].replace("30: 2,1,5", "30: {2,1},5"), "toi")
+    for ext, data_type in (("soc", "soi"), ("soi", "toi"), ("toc", "soi")):
+        with pytest.raises(PreflibError, match="does not match the file extension"):
+            read_preflib(EXAMPLES[data_type], ext)

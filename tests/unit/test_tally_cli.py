@@ -115,10 +115,20 @@ def test_errors_exit_2_one_line(files, tmp_path):
         assert message in r.output
         assert "Traceback" not in r.output
         assert r.exception is None or isinstance(r.exception, SystemExit)
-    wrong_ext = tmp_path / "x.toi"
-    wrong_ext.write_text(EXAMPLES["soc"])
+    wrong_ext = tmp_path / "x.soc"
+    wrong_ext.write_text(EXAMPLES["toi"])
     r = run(wrong_ext)
     assert r.exit_code == 2 and "does not match the file extension" in r.output
     # errors go to stderr
     r = CliRunner().invoke(tally_command, [str(bad)])
     assert r.stderr.strip().startswith("Error: line 17") and r.stdout == ""
+
+
+@pytest.mark.parametrize(("data_type", "ext"), [("soi", "toi"), ("soc", "soi")])
+def test_a_stricter_type_is_accepted_and_said_on_stderr(tmp_path, data_type, ext):
+    path = tmp_path / f"x.{ext}"
+    path.write_text(EXAMPLES[data_type])
+    r = CliRunner().invoke(tally_command, [str(path)])
+    assert r.exit_code == 0, r.output
+    assert f"DATA TYPE {data_type}, which a .{ext} file admits" in r.stderr
+    assert json.loads(r.stdout)["source"]["data_type"] == data_type

@@ -34,7 +34,9 @@ Modules:
 - :mod:`.consensus` — Kendall's W, two-thirds share, spread, method agreement.
 - :mod:`.weighting` — per delegate / per delegation / national ballots,
   per-group breakdowns.
-- :mod:`.preflib` — PrefLib ``.soc/.soi/.toc/.toi`` reading and writing.
+- :mod:`.preflib` — PrefLib ``.soc/.soi/.toc/.toi`` reading and writing
+  (:mod:`.preflib_header`, :mod:`.preflib_body`: the bulk reader and its
+  limits, :mod:`.preflib_write`).
 - :mod:`.report` — :class:`Tally` and its JSON/text renderings.
 - :mod:`.explain` — :func:`~.explain.explain`: the exact facts behind a
   result (Condorcet winner, a cycle and the link the method breaks, ties and

@@ -20,33 +20,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from functools import cached_property
 
 import numpy as np
 
-from .profile import AggregationError, Profile
-
-DATA_TYPES = ("soc", "soi", "toc", "toi")
-HEADER_KEYS = (
-    "FILE NAME",
-    "TITLE",
-    "DESCRIPTION",
-    "DATA TYPE",
-    "MODIFICATION TYPE",
-    "RELATES TO",
-    "RELATED FILES",
-    "PUBLICATION DATE",
-    "MODIFICATION DATE",
-    "NUMBER ALTERNATIVES",
-    "NUMBER VOTERS",
-    "NUMBER UNIQUE ORDERS",
+from .preflib_body import (
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_MULTIPLICITY,
+    MAX_ORDERS,
+    parse_body,
 )
-_NAME_RE = re.compile(r"#\s*ALTERNATIVE NAME (\d+):\s?(.*)$")
-_KEY_RE = re.compile(r"#\s*([A-Z][A-Z ]*[A-Z]):\s?(.*)$")
+from .preflib_header import (
+    ADMITS,
+    DATA_TYPES,
+    HEADER_KEYS,
+    PreflibError,
+    check_totals,
+    decode,
+    read_metadata,
+    shorten,
+    tokenize,
+)
+from .preflib_write import format_order, write_preflib
+from .profile import Profile
 
-
-class PreflibError(AggregationError):
-    """A PrefLib file that cannot be read; the message starts with the line."""
+__all__ = [
+    "ADMITS",
+    "DATA_TYPES",
+    "HEADER_KEYS",
+    "PreflibData",
+    "PreflibError",
+    "format_order",
+    "parse_order",
+    "read_preflib",
+    "write_preflib",
+]
 
 
 @dataclass
@@ -54,25 +63,47 @@ class PreflibData:
     """A parsed PrefLib file.
 
     ``options`` are the alternative numbers 1..m, ``names`` maps them to their
-    names, ``orders`` lists ``(count, tiers)`` in file order, ``profile`` is a
-    :class:`Profile` over 1..m with the counts as weights.
+    names; ``counts`` (int64, one per preference line, file order) and
+    ``ranks`` (one row per line: each alternative's tier, 0 = best, ``m`` =
+    unranked) hold the orders; ``orders`` lists them as ``(count, tiers)``
+    (alternatives of a tie in increasing order), ``profile`` is a
+    :class:`Profile` over 1..m with the counts as weights. ``extension`` is
+    the type the file's extension names when it admits more than the file's
+    DATA TYPE (a soi file saved as ``.toi``), else ``""``.
     """
 
     data_type: str
     options: list
     names: dict
-    orders: list
+    counts: np.ndarray
+    ranks: np.ndarray
     header: dict = field(default_factory=dict)
     unranked: str = "last"
+    extension: str = ""
 
     @property
+    def voters(self):
+        """The number of voters (the sum of the multiplicities)."""
+        return int(self.counts.sum())
+
+    @cached_property
+    def orders(self):
+        """``[(count, tiers)]`` in file order."""
+        m = len(self.options)
+        out = []
+        for count, row in zip(self.counts.tolist(), self.ranks, strict=True):
+            tiers = {}
+            for i in np.flatnonzero(row < m).tolist():
+                tiers.setdefault(int(row[i]), []).append(i + 1)
+            out.append((count, [tiers[t] for t in sorted(tiers)]))
+        return out
+
+    @cached_property
     def profile(self):
         """The orders as a :class:`Profile` (built on first use)."""
-        if getattr(self, "_profile", None) is None:
-            self._profile = Profile(
-                self.options, [(t, c) for c, t in self.orders], self.unranked
-            )
-        return self._profile
+        return Profile.from_arrays(
+            self.options, self.ranks, self.counts, self.unranked, distinct=True
+        )
 
 
 def parse_order(text, m, allow_ties=True, where="order"):
@@ -129,115 +160,85 @@ def _alt(tok, m, where):
 
 
 def read_preflib(text, ext=None, unranked="last"):
-    """Parse PrefLib text; ``ext`` (e.g. ``"soi"``) must match DATA TYPE if given.
+    """Parse PrefLib text (``str`` or UTF-8 ``bytes``).
 
-    Returns :class:`PreflibData`. Raises :class:`PreflibError`.
+    ``ext`` (e.g. ``"toi"``), if given, must admit the file's DATA TYPE
+    (:data:`ADMITS`). Returns :class:`PreflibData`. Raises
+    :class:`PreflibError`, also past a limit of :mod:`.preflib_body`.
     """
-    lines = _tokenize(text)
-    m, data_type, names = _metadata(lines, ext)
-    orders = _orders(lines.orders, m, data_type)
-    _check_totals(lines.header, orders)
+    if len(text) > MAX_FILE_BYTES:
+        raise PreflibError(
+            f"the file has {len(text):,} bytes, over the limit of "
+            f"{MAX_FILE_BYTES:,} bytes"
+        )
+    text = decode(text)
+    head, body = _split(text)
+    parsed = None
+    if head:
+        try:
+            lines = tokenize(head)
+        except PreflibError:
+            lines = None
+        if lines is not None and "NUMBER ALTERNATIVES" in lines.header:
+            m, data_type, names, extension = read_metadata(lines, ext)
+            try:
+                raw = body.encode("ascii")
+            except UnicodeEncodeError:
+                raw = None
+            if raw is not None:
+                ties, complete = data_type[0] == "t", data_type[2] == "c"
+                parsed = parse_body(raw, m, ties, complete)
+    if parsed is None:  # line by line: the exact error, or an odd valid file
+        lines = tokenize(text)
+        m, data_type, names, extension = read_metadata(lines, ext)
+        orders = _orders(lines.orders, m, data_type)
+        parsed = _arrays(orders, m)
+    counts, ranks = parsed
+    check_totals(lines.header, int(counts.sum()), len(counts))
     return PreflibData(
         data_type=data_type,
         options=list(range(1, m + 1)),
         names=names,
-        orders=orders,
+        counts=counts,
+        ranks=ranks,
         header={k: v for k, (v, _) in lines.header.items()},
         unranked=unranked,
+        extension=extension,
     )
 
 
-# -- tokenizer: lines -> header items and order lines ----------------------------
+def _split(text):
+    """``(header text, preference lines)``; ``("", text)`` if unsure where.
 
-
-@dataclass
-class _Lines:
-    """A PrefLib file cut into lines, before any value is checked.
-
-    ``header`` maps each ``# KEY: value`` to ``(value, line number)`` (the
-    last one wins), ``names`` maps alternative numbers to names, ``orders``
-    lists ``(line number, text)`` for every non-blank line from the first
-    one that does not start with ``#``; ``first`` is the file's first line.
+    The header ends before the first non-blank line not starting with ``#``.
+    A header whose line ends ``str.splitlines`` would cut differently gives
+    ``""`` (the line-by-line reader then reads everything).
     """
-
-    header: dict
-    names: dict
-    orders: list
-    first: str = ""
-
-
-def _tokenize(text):
-    """Split PrefLib text (``str`` or UTF-8 ``bytes``) into :class:`_Lines`.
-
-    Raises :class:`PreflibError` only for text that is not UTF-8 or has
-    neither a header nor a preference line.
-    """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PreflibError(f"the file is not UTF-8 text ({exc})") from None
-    lines = text.splitlines()
-    header, names, orders = {}, {}, []
-    for n, line in enumerate(lines, 1):
-        st = line.strip()
-        if not st:
-            continue
-        if orders or not st.startswith("#"):
-            orders.append((n, st))
-            continue
-        mname = _NAME_RE.match(st)
-        if mname:
-            names[int(mname.group(1))] = mname.group(2).strip()
-            continue
-        mkey = _KEY_RE.match(st)
-        if mkey:
-            header[mkey.group(1).strip()] = (mkey.group(2).strip(), n)
-    if not orders and not header:
-        raise PreflibError("line 1: no PrefLib header found (lines starting '# ')")
-    return _Lines(header, names, orders, lines[0] if lines else "")
+    pos = 0
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl + 1
+        st = text[pos:end].strip()
+        if st and not st.startswith("#"):
+            break
+        pos = end
+    head = text[:pos]
+    if len(head.splitlines()) != head.count("\n"):
+        return "", text
+    return head, text[pos:]
 
 
-# -- builders: header -> metadata, order lines -> orders -------------------------
+def _arrays(orders, m):
+    """``(counts, ranks)`` from ``[(count, tiers)]``."""
+    counts = np.array([c for c, _ in orders], dtype=np.int64)
+    ranks = np.full((len(orders), m), m, dtype=np.int16 if m < 32000 else np.int32)
+    for u, (_, tiers) in enumerate(orders):
+        for t, tier in enumerate(tiers):
+            ranks[u, [a - 1 for a in tier]] = t
+    return counts, ranks
 
 
-def _metadata(lines, ext):
-    """``(m, data_type, names)`` from the header, checked against ``ext``."""
-    header = lines.header
-    if "NUMBER ALTERNATIVES" not in header:
-        if lines.first.strip().isdigit():
-            raise PreflibError(
-                "line 1: this looks like the pre-2022 PrefLib format, which is "
-                "not supported; convert it with preflibtools"
-            )
-        raise PreflibError("header: '# NUMBER ALTERNATIVES:' is missing")
-    m_text, m_line = header["NUMBER ALTERNATIVES"]
-    if not m_text.isdigit() or int(m_text) < 1:
-        raise PreflibError(
-            f"line {m_line}: NUMBER ALTERNATIVES must be a positive integer, "
-            f"got {m_text!r}"
-        )
-    m = int(m_text)
-    given = (ext or "").lower().lstrip(".")
-    dt_text, dt_line = header.get("DATA TYPE", ("", 0))
-    data_type = dt_text.lower() or given
-    if data_type not in DATA_TYPES:
-        where = f"line {dt_line}" if dt_line else "header"
-        raise PreflibError(
-            f"{where}: DATA TYPE must be one of soc, soi, toc, toi, got {dt_text!r}"
-        )
-    if ext and given != data_type:
-        raise PreflibError(
-            f"line {dt_line}: DATA TYPE {data_type} does not match the file "
-            f"extension .{given}"
-        )
-    names = lines.names
-    for a in names:
-        if not 1 <= a <= m:
-            raise PreflibError(f"header: ALTERNATIVE NAME {a} is outside 1..{m}")
-    if len(set(names.values())) != len(names):
-        raise PreflibError("header: two alternatives have the same name")
-    return m, data_type, {a: names.get(a, str(a)) for a in range(1, m + 1)}
+# -- order lines -> orders (line by line) ---------------------------------------
 
 
 def _orders(order_lines, m, data_type):
@@ -253,9 +254,24 @@ def _orders(order_lines, m, data_type):
             raise PreflibError(f"{where}: expected 'count: order' with one ':'")
         cnt, order = raw.split(":")
         cnt = cnt.strip()
-        if not cnt.isdigit() or int(cnt) < 1:
+        if not cnt.isdigit() or not cnt.strip("0"):
             raise PreflibError(
-                f"{where}: multiplicity must be an integer >= 1, got {cnt!r}"
+                f"{where}: multiplicity must be an integer >= 1, got {shorten(cnt)!r}"
+            )
+        if len(cnt.lstrip("0")) > 10 or int(cnt) > MAX_MULTIPLICITY:
+            raise PreflibError(
+                f"{where}: multiplicity {shorten(cnt.lstrip('0'))} is over the "
+                f"limit of {MAX_MULTIPLICITY:,}"
+            )
+        if len(orders) >= MAX_ORDERS:
+            raise PreflibError(
+                f"{where}: more than {MAX_ORDERS:,} preference lines (the limit)"
+            )
+        if (len(orders) + 1) * m > MAX_CELLS:
+            raise PreflibError(
+                f"{where}: {len(orders) + 1:,} preference lines of {m:,} "
+                f"alternatives are over the limit of {MAX_CELLS:,} "
+                "lines x alternatives"
             )
         tiers = parse_order(order, m, ties, where)
         k = sum(len(t) for t in tiers)
@@ -273,99 +289,3 @@ def _orders(order_lines, m, data_type):
         first_line[key] = n
         orders.append((int(cnt), tiers))
     return orders
-
-
-def _check_totals(header, orders):
-    """NUMBER VOTERS and NUMBER UNIQUE ORDERS, when given, must match the lines."""
-    for key, count in (
-        ("NUMBER VOTERS", sum(c for c, _ in orders)),
-        ("NUMBER UNIQUE ORDERS", len(orders)),
-    ):
-        if key in header and header[key][0] != "":
-            v, ln = header[key]
-            if not v.isdigit() or int(v) != count:
-                raise PreflibError(
-                    f"line {ln}: {key} says {v} but the preference lines give {count}"
-                )
-
-
-def format_order(tiers):
-    """``[[1], [2, 3], [4]]`` -> ``"1,{2,3},4"`` (ids must be 1..m ints)."""
-    return ",".join(
-        str(t[0]) if len(t) == 1 else "{" + ",".join(str(a) for a in t) + "}"
-        for t in tiers
-    )
-
-
-def write_preflib(
-    profile,
-    names=None,
-    title="",
-    file_name="",
-    description="",
-    modification_type="original",
-    publication_date=None,
-    modification_date=None,
-    relates_to="",
-    related_files="",
-):
-    """PrefLib text for a profile; returns ``(text, data_type)``.
-
-    Options are numbered 1..m in ``profile.options`` order; ``names`` maps an
-    option id to its name (default: ``str(id)``). Weights must be whole numbers
-    (PrefLib multiplicities); identical orders are merged and lines sorted by
-    decreasing multiplicity, then by order text. The data type is the most
-    restrictive one the orders fit.
-    """
-    names = names or {}
-    m = profile.m
-    w = profile.weights
-    if len(w) and not np.allclose(w, np.round(w)):
-        raise AggregationError(
-            "PrefLib multiplicities are whole numbers; this profile has "
-            "fractional weights (write them to a separate weights file)"
-        )
-    lines = []
-    strict, full = True, True
-    merged = {}
-    for row, weight in zip(profile.ranks, w, strict=True):
-        count = int(round(weight))
-        if count == 0:
-            continue
-        tiers = {}
-        for i, r in enumerate(row.tolist()):
-            if r < m:
-                tiers.setdefault(r, []).append(i + 1)
-        tiers = [sorted(tiers[r]) for r in sorted(tiers)]
-        strict &= all(len(t) == 1 for t in tiers)
-        full &= sum(len(t) for t in tiers) == m
-        text = format_order(tiers)
-        merged[text] = merged.get(text, 0) + count
-    data_type = ("s" if strict else "t") + ("oc" if full else "oi")
-    lines = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
-    today = date.today().isoformat()
-    hdr = {
-        "FILE NAME": file_name,
-        "TITLE": title,
-        "DESCRIPTION": description,
-        "DATA TYPE": data_type,
-        "MODIFICATION TYPE": modification_type,
-        "RELATES TO": relates_to,
-        "RELATED FILES": related_files,
-        "PUBLICATION DATE": publication_date or today,
-        "MODIFICATION DATE": modification_date or today,
-        "NUMBER ALTERNATIVES": str(m),
-        "NUMBER VOTERS": str(sum(merged.values())),
-        "NUMBER UNIQUE ORDERS": str(len(merged)),
-    }
-    out = [f"# {k}: {_one_line(v)}" for k, v in hdr.items()]
-    out += [
-        f"# ALTERNATIVE NAME {i}: {_one_line(names.get(o, o))}"
-        for i, o in enumerate(profile.options, 1)
-    ]
-    out += [f"{c}: {t}" for t, c in lines]
-    return "\n".join(out) + "\n", data_type
-
-
-def _one_line(v):
-    return " ".join(str(v).split())

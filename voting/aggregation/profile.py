@@ -71,10 +71,13 @@ class Profile:
         self._set_grouped(ranks, weights, np.ones(len(weights)))
 
     @classmethod
-    def from_arrays(cls, options, ranks, weights, unranked="last", counts=None):
+    def from_arrays(
+        cls, options, ranks, weights, unranked="last", counts=None, distinct=False
+    ):
         """Build from a tier-index matrix (``ranks[u, i]``; ``m`` = unranked).
 
-        Tiers must be compact (0..k-1) on every row; rows need not be distinct.
+        Tiers must be compact (0..k-1) on every row; rows need not be distinct,
+        unless ``distinct`` says they are (then they are not grouped again).
         """
         self = cls.__new__(cls)
         self.options = tuple(options)
@@ -92,12 +95,13 @@ class Profile:
             ranks,
             weights,
             np.ones(len(weights)) if counts is None else np.asarray(counts, float),
+            distinct,
         )
         return self
 
-    def _set_grouped(self, ranks, weights, counts):
+    def _set_grouped(self, ranks, weights, counts, distinct=False):
         m = len(self.options)
-        if len(ranks) > 1:
+        if len(ranks) > 1 and not distinct:
             view = np.ascontiguousarray(ranks).view(
                 np.dtype((np.void, ranks.dtype.itemsize * m))
             )[:, 0]
@@ -297,9 +301,9 @@ def _positions_from_ranks(ranks):
     flat = (np.arange(U)[:, None] * (m + 1) + ranks).ravel()
     counts = np.bincount(flat, minlength=U * (m + 1)).reshape(U, m + 1)
     start = np.cumsum(counts, axis=1) - counts
-    tier_start = np.take_along_axis(start, ranks.astype(np.int64), axis=1)
-    tier_size = np.take_along_axis(counts, ranks.astype(np.int64), axis=1)
-    return tier_start + (tier_size - 1) / 2.0
+    # the start and size of each cell's tier, read through the same flat index
+    middle = start.reshape(-1)[flat] + (counts.reshape(-1)[flat] - 1) / 2.0
+    return middle.reshape(U, m)
 
 
 def _encode(options, index, ballots):

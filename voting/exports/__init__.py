@@ -5,10 +5,13 @@ an :class:`Export` (file name, media type, body chunks) and never touch the
 request; :func:`log_export` appends the audit entry. Formats:
 
 - ``csv``, ``xlsx``, ``json``: the priority list, scores per method, the
-  pairwise matrix, turnout and metadata (tables from :mod:`.tables`);
-- ``toi``/``soi`` (also ``soc``, ``toc``, ``preflib``): the anonymised
-  ballots in the most restrictive PrefLib type they fit — the file name's
-  extension says which — and ``weights``: its weights companion CSV;
+  pairwise matrix, turnout and metadata (tables from :mod:`.tables`); a CSV
+  file holds one table: ``csv`` the priority list (its metadata CSV as a
+  companion), ``metadata`` the metadata;
+- ``toi``, ``soi``, ``soc``, ``toc``: the anonymised ballots as that PrefLib
+  type (refused when they do not fit it), ``preflib``: in the most restrictive
+  type they fit, the extension saying which (the file the record hashes), and
+  ``weights``: its weights companion CSV;
 - ``html``, ``pdf``, ``docx``: the agreements record in one language or two
   side by side (``es+en``).
 """
@@ -35,6 +38,7 @@ __all__ = [
     "FORMATS",
     "Export",
     "audit_log",
+    "audit_log_tables",
     "catalogue",
     "export_named_ballots",
     "export_plenary",
@@ -47,7 +51,7 @@ __all__ = [
 PREFLIB = ("toi", "soi", "soc", "toc", "preflib")
 TABLE_FORMATS = ("csv", "xlsx", "json")
 RECORD_FORMATS = ("html", "pdf", "docx")
-FORMATS = (*TABLE_FORMATS, "toi", "soi", "weights", *RECORD_FORMATS)
+FORMATS = (*TABLE_FORMATS, "metadata", *PREFLIB, "weights", *RECORD_FORMATS)
 #: Whole Content-Type values (a text type names its charset): send them as
 #: ``content_type=``, which werkzeug keeps as given.
 MIMETYPES = {
@@ -105,9 +109,7 @@ def parse_languages(value: str | None, event: Event) -> list[str]:
 
 def _format(fmt: str) -> str:
     fmt = (fmt or "").lower()
-    if fmt in PREFLIB:
-        return "preflib"
-    if fmt not in (*TABLE_FORMATS, *RECORD_FORMATS, "weights"):
+    if fmt not in FORMATS:
         raise UserError(
             _(
                 "Unknown format %(fmt)s: use one of %(known)s.",
@@ -131,7 +133,7 @@ def _sections_export(
     sections: list[Section], fmt: str, langs: list[str], scope: str, embed_css: bool
 ) -> Export:
     stem = _stem(sections, scope)
-    if fmt in ("preflib", "weights"):
+    if fmt in (*PREFLIB, "weights"):
         if len(sections) != 1:
             raise UserError(
                 _("A ballot file holds one round: export the rounds one by one."), 400
@@ -151,18 +153,27 @@ def _sections_export(
         companions = {}
         if ballots.weights_text:
             companions[ballots.weights_name] = ballots.weights_text.encode("utf-8")
+        name, text = ballots.as_type(fmt)
         return Export(
-            ballots.name,
+            name,
             MIMETYPES["preflib"],
-            writers.text_chunks(ballots.text),
+            writers.text_chunks(text),
             fmt,
             companions=companions,
         )
-    if fmt == "csv":
-        chunks = writers.csv_chunks(
-            [tables.priorities(sections), tables.metadata_table(sections)]
+    if fmt in ("csv", "metadata"):  # one table per file
+        meta = f"{stem}-metadata.csv", tables.metadata_table(sections)
+        if fmt == "metadata":
+            return Export(meta[0], MIMETYPES["csv"], writers.csv_chunks(meta[1]), fmt)
+        chunks = writers.csv_chunks(tables.priorities(sections))
+        companions = {meta[0]: b"".join(writers.csv_chunks(meta[1]))}
+        return Export(
+            f"{stem}-priorities.csv",
+            MIMETYPES["csv"],
+            chunks,
+            fmt,
+            companions=companions,
         )
-        return Export(f"{stem}-priorities.csv", MIMETYPES["csv"], chunks, fmt)
     if fmt == "xlsx":
         sheets = {name: build(sections) for name, build in tables.SHEETS.items()}
         chunks = writers.xlsx_chunks(sheets)
@@ -248,7 +259,7 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
     table = named_ballots(round_, langs[0])
     stem = f"{poll.event.slug}-poll{poll.id}-round{round_.number}-named-ballots"
     chunks = (
-        writers.csv_chunks([table])
+        writers.csv_chunks(table)
         if fmt == "csv"
         else writers.xlsx_chunks({"ballots": table})
     )
@@ -287,4 +298,5 @@ def get(model, ident: int):
     return db.session.get(model, ident)
 
 
-from .audit_log import audit_log  # noqa: E402  (it needs Export)
+from .audit_log import TABLES as audit_log_tables  # noqa: E402  (it needs Export)
+from .audit_log import audit_log  # noqa: E402

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from .. import tallies
+from ..aggregation.preflib import ADMITS
+from ..errors import UserError
 from ..models import Poll, Round
 
 
@@ -22,6 +26,34 @@ class BallotFile:
     weights_name: str | None = None
     weights_text: str | None = None
     weights_sha256: str | None = None
+
+    def as_type(self, fmt: str) -> tuple[str, str]:
+        """``(file name, text)`` of this file as PrefLib type ``fmt``.
+
+        ``"preflib"`` (or the file's own type) is the file itself, in the most
+        restrictive type its orders fit: the file the record names and hashes.
+        Another type rewrites the FILE NAME and DATA TYPE lines, and is refused
+        when the orders do not fit it (ties in soi/soc, unranked options in
+        soc/toc).
+        """
+        if fmt in ("preflib", self.data_type):
+            return self.name, self.text
+        if self.data_type not in ADMITS[fmt]:
+            raise UserError(
+                _(
+                    "These ballots do not fit a .%(fmt)s file (they need "
+                    "%(type)s): export them as toi, or as preflib for the most "
+                    "restrictive type they fit.",
+                    fmt=fmt,
+                    type=self.data_type,
+                ),
+                400,
+            )
+        name = f"{self.name.rsplit('.', 1)[0]}.{fmt}"
+        text = self.text.replace(
+            f"# FILE NAME: {self.name}\n", f"# FILE NAME: {name}\n", 1
+        ).replace(f"# DATA TYPE: {self.data_type}\n", f"# DATA TYPE: {fmt}\n", 1)
+        return name, text
 
 
 @dataclass

@@ -46,8 +46,9 @@ def _cell(value: Any) -> Any:
     return neutralise(value)
 
 
-def csv_chunks(tables: Iterable[Table]) -> Iterator[bytes]:
-    """RFC 4180 CSV (CRLF, UTF-8 with BOM), tables separated by an empty line.
+def csv_chunks(table: Table) -> Iterator[bytes]:
+    """RFC 4180 CSV (CRLF, UTF-8 with BOM) of one table: a header row, then rows
+    (one table per file, so that ``csv.DictReader`` reads every row).
 
     Rows are encoded in chunks of about 64 KiB as they come, so a large table
     given as a generator streams in constant memory.
@@ -55,16 +56,14 @@ def csv_chunks(tables: Iterable[Table]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    for n, (headers, rows) in enumerate(tables):
-        if n:
-            buffer.write("\r\n")
-        writer.writerow([_cell(h) for h in headers])
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-            if buffer.tell() > CHUNK:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
+    headers, rows = table
+    writer.writerow([_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+        if buffer.tell() > CHUNK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
 
 

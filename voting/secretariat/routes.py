@@ -119,9 +119,9 @@ def named_ballots(round_id: int, fmt: str):
 @bp.route("/events/<int:event_id>/audit.csv")
 @role_required("secretariat")
 def audit_log(event_id: int):
-    """The event's audit log as CSV."""
+    """One table of the event's audit log as CSV (``?table=summary`` or ``chain``)."""
     event = _or_404(Event, event_id)
-    return _send(exports.audit_log(event))
+    return _send(exports.audit_log(event, request.args.get("table", "entries")))
 
 
 @bp.cli.command("export")
@@ -130,10 +130,9 @@ def audit_log(event_id: int):
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(
-        ["csv", "xlsx", "json", "toi", "soi", "weights", "html", "pdf", "docx"]
-    ),
-    help="toi/soi: the PrefLib ballots in the most restrictive type they fit.",
+    type=click.Choice(exports.FORMATS),
+    help="toi/soi/soc/toc: the PrefLib ballots as that type (if they fit it); "
+    "preflib: in the most restrictive type they fit, named by its extension.",
 )
 @click.option("--lang", default=None, help="Record language: es, en, pt, fr or es+en.")
 @click.option(

@@ -105,6 +105,9 @@ def lock_sequence(reach, xs, ys, report=None):
 
 def lock(reach, x, y):
     """Lock x→y in place; False (and nothing changed) if it closes a cycle."""
+    if reach.shape[0] >= 64 and _compiled() is not None:
+        pair = np.array([x], np.int64), np.array([y], np.int64)
+        return _compiled()[1](reach, *pair) == 0
     if (int(reach[y, x >> 6]) >> (x & 63)) & 1:
         return False
     if (int(reach[x, y >> 6]) >> (y & 63)) & 1:

@@ -8,13 +8,15 @@ reachable), so the search memoises on the state alone, as a 128-bit digest,
 and walks it depth first, making one child at a time. What it holds at once
 (the stack, the finished universes, the states the group started from) is
 counted in bytes against :data:`RANKED_PAIRS_MEMORY`, and the children it
-makes against :data:`RANKED_PAIRS_STATE_LIMIT`; past either bound the group
-is locked in a fixed order and the result is marked inexact, with a note.
+makes against :data:`RANKED_PAIRS_STATE_LIMIT`, over the whole tally (and
+against the time budget); past a bound each group that still needs a choice
+is locked in a fixed order, and the result is marked inexact, with a note.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 
@@ -22,8 +24,8 @@ from .paths import empty_reach, has, lock, lock_sequence
 from .registry import Outcome, below_counts, condorcet_winner, layer_relation, method
 from .scoring import tie_break_order
 
-#: Ranked Pairs makes at most this many search states per equal-margin group
-#: before falling back to the tie-break order (see :func:`ranked_pairs`).
+#: Ranked Pairs makes at most this many search states in one tally before
+#: falling back to the tie-break order (see :func:`ranked_pairs`).
 RANKED_PAIRS_STATE_LIMIT = 10000
 #: Bytes of search states Ranked Pairs may hold at once (see the module doc).
 RANKED_PAIRS_MEMORY = 64 * 2**20
@@ -51,12 +53,13 @@ def ranked_pairs(p, ctx):
     precedes y in *every* resulting locked graph, and the ranking layers that
     relation, so the options concerned share a tier. The search runs group by
     group over the distinct reachability states (memoised); equal-margin pairs
-    that cannot conflict are locked at once. If a group needs more than
-    ``RANKED_PAIRS_STATE_LIMIT`` search states (counted over all the states it
-    starts from) or more than ``RANKED_PAIRS_MEMORY`` bytes of them, its pairs
-    are locked in the tie-break order of Borda score then seed 0, the tally is
-    marked ``exact: false``, a note says so, and no winner is given unless a
-    Condorcet winner proves it (it heads every universe). With a declared
+    that cannot conflict are locked at once. Once the search has made
+    ``RANKED_PAIRS_STATE_LIMIT`` states in the tally, or run for the time
+    budget, or a group needs more than ``RANKED_PAIRS_MEMORY`` bytes of them,
+    each group that still needs a choice is locked in the tie-break order of
+    Borda score then seed 0, the tally is marked ``exact: false``, a note says
+    so, and no winner is given unless a Condorcet winner proves it (it heads
+    every universe). With a declared
     tie-break the equal-margin pairs are ordered by it from the start
     (Tideman's tie-breaking ranking): the pair whose winner ranks higher
     first, then the one whose loser ranks lower. Unranked options count
@@ -75,6 +78,7 @@ def ranked_pairs(p, ctx):
     starts = np.concatenate([[0], cut]).astype(np.int64)
     ends = np.concatenate([cut, [len(mg)]]).astype(np.int64)
     notes, exact, explored = [], True, 0
+    deadline = time.monotonic() + ctx.time_budget
     states = [empty_reach(m)]
     if ctx.tie_order is not None:
         rank = np.empty(m, np.int64)
@@ -92,7 +96,10 @@ def ranked_pairs(p, ctx):
             for s in states:
                 lock_sequence(s, gx, gy, ctx.report)
             continue
-        found, steps, bound = _search(states, gx, gy, m)
+        left = max(0, RANKED_PAIRS_STATE_LIMIT - explored)
+        if time.monotonic() > deadline:
+            left = 0
+        found, steps, bound = _search(states, gx, gy, m, left, deadline)
         explored += steps
         ctx.report("search", b, len(mg))
         if found is not None:
@@ -107,11 +114,13 @@ def ranked_pairs(p, ctx):
             lock_sequence(s, gx[o], gy[o])
         states = _dedupe(states)
         exact = False
-        notes.append(
-            f"{b - a} pairs of margin {float(mg[a]):g} exceeded the search bound "
-            f"of {bound}; they were locked in the order of Borda score, then "
-            "seed 0."
-        )
+        if not notes or "exceeded the search bound" not in notes[-1]:
+            notes.append(
+                f"{b - a} pairs of margin {float(mg[a]):g} exceeded the search "
+                f"bound of {bound}; they and every later group of equal margins "
+                "that needed a choice were locked in the order of Borda score, "
+                "then seed 0."
+            )
     above, sources = _combine(states, m)
     tiers = layer_relation(above)
     if len(states) > 1:
@@ -161,14 +170,13 @@ def _dedupe(states):
     return list(out.values())
 
 
-def _search(starts, gx, gy, m):
+def _search(starts, gx, gy, m, limit, deadline):
     """Every state reachable by locking the group's pairs in any order.
 
     Returns ``(states, steps, None)`` or ``(None, steps, bound)`` when the
-    state or memory bound (named in ``bound``) is reached first.
+    state, time or memory bound (named in ``bound``) is reached first.
     """
     state_bytes = m * ((m + 63) // 64) * 8
-    limit = RANKED_PAIRS_STATE_LIMIT
     finals, seen, steps = {}, set(), 0
     held, live_bytes = len(starts), 0
 
@@ -198,7 +206,9 @@ def _search(starts, gx, gy, m):
             lock(child, int(gx[live[i]]), int(gy[live[i]]))
             steps += 1  # every child made counts, repeated or not
             if steps > limit:
-                return None, steps, f"{limit} states"
+                return None, steps, f"{RANKED_PAIRS_STATE_LIMIT} states"
+            if not steps % 64 and time.monotonic() > deadline:
+                return None, steps, "the time budget"
             key = _digest(child)
             if key in seen:
                 continue

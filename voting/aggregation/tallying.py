@@ -16,7 +16,7 @@ their ties, and the tally names the rule either way.
 
 Long methods report progress through ``progress(step, done, total)`` when
 given one (the package prints nothing itself); ``time_budget`` (seconds,
-default 10) bounds approximations such as Kemeny's local search.
+default 10) bounds Kemeny's local search and Ranked Pairs' search.
 
 Equality of weight sums uses ``Profile.tolerance`` (1e-9 of the total weight),
 so fractional weights such as 1/3 per delegate do not create spurious wins.

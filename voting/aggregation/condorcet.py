@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paths import strength_codes, widest_paths
+from .paths import link_codes, widest_paths
 from .registry import Outcome, layer_relation, method, tiers_from_scores
 
 #: Up to this many options the details keep m x m matrices (strongest paths);
@@ -49,25 +49,8 @@ def schulze(p, ctx):
     Example: the 45-voter example of Schulze's paper ranks E > A > C > B > D.
     """
     P, tol = p.pairwise, p.tolerance
-    ctx.report("links", 0, 1)
-    win = P > P.T + tol
-    xs, ys = np.nonzero(win)
-    del win
-    if ctx.strength == "winning":
-        vals = P[xs, ys]
-    elif ctx.strength == "margin":
-        vals = P[xs, ys] - P[ys, xs]
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vals = np.divide(P[xs, ys], P[ys, xs])
-    codes, table = strength_codes(
-        vals, tol if ctx.strength != "ratio" else 1e-9, relative=ctx.strength == "ratio"
-    )
-    del vals
     # One m x m integer matrix, updated in place (see :mod:`.paths`).
-    S = np.zeros((p.m, p.m), dtype=codes.dtype)
-    S[xs, ys] = codes
-    del xs, ys, codes
+    S, table = link_codes(P, tol, ctx.strength, ctx.report)
     widest_paths(S, ctx.report)
     beats = S > S.T
     tiers = layer_relation(beats)

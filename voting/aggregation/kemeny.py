@@ -43,10 +43,22 @@ EXACT_LIMIT = 20
 
 
 def order_cost(P, order):
-    """Disagreement of a strict order (list of indices) with ``P``."""
-    order = np.asarray(order)
-    sub = P[np.ix_(order, order)]
-    return float(np.tril(sub, -1).sum())
+    """Disagreement of a strict order (list of indices) with ``P``.
+
+    ``sum of P[y, x]`` over x placed before y; rows are taken in blocks, so
+    memory stays O(block * m) at thousands of options.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    if not len(order):
+        return 0.0
+    pos = np.empty(P.shape[0], np.int64)
+    pos[order] = np.arange(len(order))
+    total = 0.0
+    for i in range(0, len(order), 256):
+        ys = order[i : i + 256]
+        rows = P[np.ix_(ys, order)]  # rows[k, j] = P[ys[k], order[j]]
+        total += float(rows[np.arange(len(order))[None, :] < pos[ys][:, None]].sum())
+    return total
 
 
 def _popcount(a):
@@ -220,7 +232,7 @@ def kemeny(p, ctx):
         )
         cw = condorcet_winner(p)
         proven = cw is not None and order[0] == cw
-    agreement = float(np.triu(P[np.ix_(order, order)], 1).sum())
+    agreement = order_cost(P.T, order)  # sum of P[x, y] over x before y
     return Outcome(
         tiers,
         below_counts(tiers, m),

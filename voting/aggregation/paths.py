@@ -8,7 +8,7 @@ updated in place, and equality within the tolerance decided once.
 :func:`widest_paths` is Floyd–Warshall for bottleneck paths on that matrix.
 Above :data:`COMPILED_FROM` options it runs a compiled kernel (numba, which
 skips the rows that cannot reach the pivot and vectorises the rest: about
-twice numpy's speed, and locking millions of pairs one by one needs it); below it
+twice numpy's speed; locking millions of pairs one by one needs it anyway); below it
 a numpy loop avoids the compile time. Both compute the same integers.
 
 :func:`lock` and :func:`lock_sequence` keep a reachability relation as rows of
@@ -20,32 +20,60 @@ from __future__ import annotations
 
 import numpy as np
 
-#: From this many options Floyd–Warshall runs compiled (loading costs ~0.5 s,
-#: compiling once ~2 s); locking compiles from 64 options and 16 pairs.
-COMPILED_FROM = 400
+#: From this many options Floyd–Warshall runs compiled: below, the in-place
+#: int16 numpy loop is faster than loading numba (0.5-3 s, ~150 MB of address
+#: space). Locking uses the compiled kernel from 64 options and 16 pairs.
+COMPILED_FROM = 1500
 #: Progress is reported every this many pivots / edges.
 CHUNK = 64
 
 
-def strength_codes(values, tol, relative=False):
-    """Integer codes (1..K, order-preserving) of positive strengths.
+def link_codes(P, tol, strength, report=None):
+    """The m x m matrix of link strength codes, built in blocks of rows.
 
-    Values within ``tol`` of each other (relative to the value when
-    ``relative``) share a code. Returns ``(codes, table)`` where ``table[c]``
-    is the smallest value given code ``c`` and ``table[0] = 0``.
+    A link x→y exists when ``P[x,y] > P[y,x] + tol``; its strength is, by
+    ``strength``, ``P[x,y]`` (winning), ``P[x,y] - P[y,x]`` (margin) or
+    ``P[x,y] / P[y,x]`` (ratio, infinite when ``P[y,x]`` is 0). Codes are
+    1..K in the order of the strengths, strengths within ``tol`` (relative,
+    1e-9, for ratios) sharing a code; 0 = no link. Returns ``(S, table)``,
+    ``table[c]`` the smallest strength of code ``c``. Working memory beyond
+    ``S`` is O(block * m).
     """
-    vals = np.unique(values)
+    m = P.shape[0]
+    blocks = range(0, m, 256)
+
+    def strengths(i):
+        a, b = P[i : i + 256], P[:, i : i + 256].T
+        win = a > b + tol
+        if strength == "winning":
+            v = a
+        elif strength == "margin":
+            v = a - b
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.divide(a, b)
+        return win, v
+
+    parts = [np.unique(v[w]) for w, v in map(strengths, blocks)]
+    vals = np.unique(np.concatenate(parts)) if parts else np.zeros(0)
     if not len(vals):
-        return np.zeros(0, np.int16), np.zeros(1)
+        return np.zeros((m, m), dtype=np.int16), np.zeros(1)
+    relative = strength == "ratio"
+    tol = 1e-9 if relative else tol
     with np.errstate(invalid="ignore"):
         thr = tol * np.maximum(1.0, np.where(np.isinf(vals[:-1]), 0, vals[:-1]))
         step = np.diff(vals) > (thr if relative else tol)
     step |= np.isinf(vals[1:]) & ~np.isinf(vals[:-1])
     group = np.concatenate([[1], 1 + np.cumsum(step)])
-    dtype = np.int16 if group[-1] < 32767 else np.int32
-    first = np.concatenate([[True], step])
-    table = np.concatenate([[0.0], vals[first]])
-    return group[np.searchsorted(vals, values)].astype(dtype), table
+    dtype = np.int16 if len(vals) < 32767 else np.int32
+    table = np.concatenate([[0.0], vals[np.concatenate([[True], step])]])
+    S = np.zeros((m, m), dtype=dtype)
+    for i in blocks:
+        win, v = strengths(i)
+        S[i : i + 256][win] = group[np.searchsorted(vals, v[win])]
+        if report is not None:
+            report("links", min(m, i + 256), m)
+    return S, table
 
 
 def widest_paths(S, report=None):

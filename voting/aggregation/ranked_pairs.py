@@ -69,7 +69,7 @@ def ranked_pairs(p, ctx):
     """
     m, tol = p.m, p.tolerance
     M = p.margins
-    xs, ys = np.nonzero(M > tol)
+    xs, ys = (a.astype(np.int32) for a in np.nonzero(M > tol))
     mg = M[xs, ys]
     del M
     order = np.lexsort((ys, xs, -mg))

@@ -140,8 +140,10 @@ def lock(reach, x, y):
         return False
     if (int(reach[x, y >> 6]) >> (y & 63)) & 1:
         return True
-    rows = has(reach, np.arange(reach.shape[0]), np.full(1, x))
+    every = np.arange(reach.shape[0])
+    rows = has(reach, every, np.full(1, x))
     rows[x] = True
+    rows &= ~has(reach, every, np.full(1, y))  # closed: they reach it all
     add = reach[y].copy()
     add[y >> 6] |= np.uint64(1) << np.uint64(y & 63)
     reach[rows] |= add
@@ -197,12 +199,15 @@ def _build():
                 continue
             if (R[x, y >> 6] >> np.uint64(y & 63)) & one:
                 continue
-            bx, by = x >> 6, np.uint64(x & 63)
+            bx, sx = x >> 6, np.uint64(x & 63)
+            wy, sy = y >> 6, np.uint64(y & 63)
             for a in range(m):
-                if a == x or (R[a, bx] >> by) & one:
+                # A row that reaches y already reaches all y reaches (the
+                # relation is closed): only the others need the OR.
+                if (a == x or (R[a, bx] >> sx) & one) and not (R[a, wy] >> sy) & one:
                     for w in range(words):
                         R[a, w] |= R[y, w]
-                    R[a, y >> 6] |= one << np.uint64(y & 63)
+                    R[a, wy] |= one << sy
         return skipped
 
     return fw, locks

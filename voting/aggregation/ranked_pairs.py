@@ -89,35 +89,38 @@ def ranked_pairs(p, ctx):
         runs = []
     else:
         runs = _runs(starts, ends)
-    fallback_rank = None
+    fallback_rank, spent = None, None
     for a, b, single in runs:
         gx, gy = xs[a:b], ys[a:b]
         if single:  # consecutive groups of one pair: no choice to make
             for s in states:
                 lock_sequence(s, gx, gy, ctx.report)
             continue
-        left = max(0, RANKED_PAIRS_STATE_LIMIT - explored)
-        if time.monotonic() > deadline:
-            left = 0
-        found, steps, bound = _search(states, gx, gy, m, left, deadline)
-        explored += steps
-        ctx.report("search", b, len(mg))
-        if found is not None:
-            states = found
-            continue
+        if spent is None:
+            left = max(0, RANKED_PAIRS_STATE_LIMIT - explored)
+            if time.monotonic() > deadline:
+                found, spent = None, "the time budget"
+            else:
+                found, steps, spent = _search(states, gx, gy, m, left, deadline)
+                explored += steps
+            ctx.report("search", b, len(mg))
+            if found is not None:
+                states = found
+                continue
+        # Past a bound: the fixed order. A group none of whose pairs closes a
+        # cycle locks the same in every order, so it stays exact.
         if fallback_rank is None:
             fallback_rank = np.empty(m, np.int64)
             fallback_rank[tie_break_order(p, 0)] = np.arange(m)
         o = np.lexsort((-fallback_rank[gy], fallback_rank[gx]))
-        states = _dedupe(states)
-        for s in states:
-            lock_sequence(s, gx[o], gy[o])
-        states = _dedupe(states)
-        exact = False
-        if not notes or "exceeded the search bound" not in notes[-1]:
+        skipped = sum(lock_sequence(s, gx[o], gy[o], ctx.report) for s in states)
+        if len(states) > 1:
+            states = _dedupe(states)
+        if skipped and exact:
+            exact = False
             notes.append(
                 f"{b - a} pairs of margin {float(mg[a]):g} exceeded the search "
-                f"bound of {bound}; they and every later group of equal margins "
+                f"bound of {spent}; they and every later group of equal margins "
                 "that needed a choice were locked in the order of Borda score, "
                 "then seed 0."
             )

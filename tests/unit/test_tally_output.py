@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from voting.aggregation import METHODS
 from voting.tally_cli import tally_command
 
-pv_irv = importlib.import_module("pref_voting.iterative_methods").instant_runoff
+pv_iter = importlib.import_module("pref_voting.iterative_methods")
+pv_irv, pv_irv_put = pv_iter.instant_runoff, pv_iter.instant_runoff_put
 pvp = importlib.import_module("pref_voting.profiles")
 
 
@@ -73,10 +74,14 @@ def test_irv_earlier_rounds_only_when_declared(tmp_path):
 def test_irv_tie_that_decides_the_winner_is_reported(tmp_path):
     # A 4, B 3, C 3: B and C go together and A "wins"; one at a time, B's
     # ballots elect C and C's elect B. The tie decided the winner.
-    f = preflib(tmp_path, "decisive", 3, [(4, [1]), (3, [2, 3]), (3, [3, 2])])
+    orders = [(4, [1, 2, 3]), (3, [2, 3, 1]), (3, [3, 2, 1])]
+    f = preflib(tmp_path, "decisive", 3, orders, ext="soc")
     d = json.loads(run(f, "--method", "irv").stdout)
     assert d["ranking"] == [[1, 2, 3]] and d["winner"] is None
     assert any("decided the winner" in n for n in d["notes"])
+    theirs = pvp.Profile([[0, 1, 2], [1, 2, 0], [2, 1, 0]], rcounts=[4, 3, 3])
+    assert {c + 1 for c in pv_irv(theirs)} == {1}  # together
+    assert {c + 1 for c in pv_irv_put(theirs)} == {2, 3}  # one at a time
 
 
 def cyclic(m, voters=3):
@@ -146,3 +151,30 @@ def test_ranked_pairs_at_its_bound_says_why_in_every_format(tmp_path, monkeypatc
     else:
         assert "winner: none (the result is approximate" in out
         assert "exceeded the search bound" in out
+
+
+def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
+    import sys
+
+    import voting.tally_cli as cli
+
+    made = []
+
+    class Bar:
+        def __init__(self, **kw):
+            kw["to_stderr"] = kw.pop("file") is sys.stderr  # CliRunner's
+            made.append(kw)
+            self.n, self.total = 0, kw["total"]
+
+        def update(self, k):
+            self.n += k
+
+        def close(self):
+            made[-1]["closed"] = True
+
+    monkeypatch.setattr(cli, "tqdm", Bar)
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    assert run(f).exit_code == 0
+    descs = {kw["desc"] for kw in made}
+    assert {"Schulze: links", "Schulze: strongest paths"} <= descs
+    assert all(kw["to_stderr"] and kw["delay"] == 1.0 for kw in made)

@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from .paths import link_codes, widest_paths
-from .registry import Outcome, layer_relation, method, tiers_from_scores
+from .registry import (
+    Outcome,
+    layer_relation,
+    method,
+    pairwise_counts,
+    tiers_from_scores,
+)
 
 #: Up to this many options the details keep m x m matrices (strongest paths);
 #: above, they would dwarf the result (5,904 options: 35 million numbers).
@@ -84,8 +90,6 @@ def copeland(p, ctx):
     option, under ``"ignore"`` in no pair on that ballot, and a pair no
     ballot compares counts as a tie.
     """
-    M, tol = p.margins, p.tolerance
-    wins = (M > tol).sum(axis=1)
-    ties = (np.abs(M) <= tol).sum(axis=1) - 1  # minus the diagonal
+    wins, ties = pairwise_counts(p)
     scores = wins + 0.5 * ties
     return Outcome(tiers_from_scores(scores, 1e-9), scores.astype(float))

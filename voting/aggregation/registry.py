@@ -142,10 +142,21 @@ def layer_relation(above):
     return tiers
 
 
+def pairwise_counts(p, block=256):
+    """Per option: pairwise wins and pairwise ties (itself excluded), from
+    the margins taken in blocks of rows (O(block * m) working memory)."""
+    P, tol = p.pairwise, p.tolerance
+    wins, ties = np.zeros(p.m, np.int64), np.zeros(p.m, np.int64)
+    for i in range(0, p.m, block):
+        M = P[i : i + block] - P[:, i : i + block].T
+        wins[i : i + block] = np.count_nonzero(M > tol, axis=1)
+        ties[i : i + block] = np.count_nonzero(np.abs(M) <= tol, axis=1) - 1
+    return wins, ties
+
+
 def condorcet_winner(p):
     """Index of the option beating every other head to head, or None."""
-    M, tol = p.margins, p.tolerance
-    wins = np.count_nonzero(M > tol, axis=1)
+    wins, _ = pairwise_counts(p)
     best = np.flatnonzero(wins == p.m - 1)
     return int(best[0]) if len(best) else None
 

@@ -192,6 +192,10 @@ def _build():
         m, words = R.shape
         one = np.uint64(1)
         skipped = 0
+        reached = np.zeros(words, np.uint64)  # options someone reaches
+        for a in range(m):
+            for w in range(words):
+                reached[w] |= R[a, w]
         for e in range(len(xs)):
             x, y = xs[e], ys[e]
             if (R[y, x >> 6] >> np.uint64(x & 63)) & one:
@@ -201,13 +205,23 @@ def _build():
                 continue
             bx, sx = x >> 6, np.uint64(x & 63)
             wy, sy = y >> 6, np.uint64(y & 63)
-            for a in range(m):
-                # A row that reaches y already reaches all y reaches (the
-                # relation is closed): only the others need the OR.
-                if (a == x or (R[a, bx] >> sx) & one) and not (R[a, wy] >> sy) & one:
-                    for w in range(words):
-                        R[a, w] |= R[y, w]
-                    R[a, wy] |= one << sy
+            if not (reached[bx] >> sx) & one:  # nobody reaches x: row x alone
+                for w in range(words):
+                    R[x, w] |= R[y, w]
+                R[x, wy] |= one << sy
+            else:
+                for a in range(m):
+                    # A row that reaches y already reaches all y reaches (the
+                    # relation is closed): only the others need the OR.
+                    if (a == x or (R[a, bx] >> sx) & one) and not (
+                        R[a, wy] >> sy
+                    ) & one:
+                        for w in range(words):
+                            R[a, w] |= R[y, w]
+                        R[a, wy] |= one << sy
+            for w in range(words):  # y and all it reaches are now reached
+                reached[w] |= R[y, w]
+            reached[wy] |= one << sy
         return skipped
 
     return fw, locks

@@ -18,11 +18,14 @@ import csv
 import hashlib
 import io
 import json
+import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from voting.aggregation import METHODS, AggregationError, Profile, tally
+from voting.aggregation.condorcet import MATRIX_DETAILS_UP_TO
 from voting.aggregation.consensus import consensus_report, method_agreement
 from voting.aggregation.preflib import (
     DATA_TYPES,
@@ -108,10 +111,19 @@ def read_weights(text, m):
 )
 @click.option(
     "--tie-break",
-    type=click.Choice(["none", "borda"]),
+    type=click.Choice(["none", "borda", "earlier-rounds"]),
     default="none",
     show_default=True,
-    help="Declared tie-break: Borda score, then a shuffle seeded with --seed.",
+    help="Declared tie-break: Borda score, then a shuffle seeded with --seed; "
+    "or earlier-rounds (instant-runoff only: the latest earlier round where "
+    "the tied options' counts differ).",
+)
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Seconds an approximation may run (Kemeny above 20 options).",
 )
 @click.option("--seed", type=int, default=None, help="Public seed of the tie-break.")
 @click.option(
@@ -126,7 +138,7 @@ def read_weights(text, m):
     type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="Positions shown in text output; k of the method-agreement table.",
+    help="k of the method-agreement table (top k the same or not).",
 )
 @click.option(
     "--format",
@@ -136,14 +148,27 @@ def read_weights(text, m):
     show_default=True,
 )
 def tally_command(
-    file, method_name, strength, unranked, tie_break, seed, weights_file, top, fmt
+    file,
+    method_name,
+    strength,
+    unranked,
+    tie_break,
+    seed,
+    time_budget,
+    weights_file,
+    top,
+    fmt,
 ):
     """Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result.
 
     Option ids in the output are the file's alternative numbers. JSON output
     has the shape {"method", "ranking", "scores", "winner", "ties",
     "consensus", "params", ...}; with --method all it holds every method under
-    "methods" plus the agreement table. Errors exit with status 2.
+    "methods" plus the agreement table, and a method that fails is reported
+    on its own line (JSON: {"method", "error"}) while the others are printed.
+    Above 500 options the m x m matrices are left out ("pairwise": null).
+    Progress goes to stderr for steps longer than a second. Errors exit with
+    status 2.
 
     --weights FILE is a CSV with the header "order,weight" and one row per
     distinct order of FILE: the order as PrefLib writes it, quoted
@@ -196,19 +221,32 @@ def tally_command(
             profile = Profile(data.options, ballots, unranked)
         else:
             profile = data.profile
-        names = METHODS if method_name == "all" else [method_name]
-        tallies = {
-            n: tally(
+    except AggregationError as exc:
+        raise TallyError(str(exc)) from None
+    names = list(METHODS) if method_name == "all" else [method_name]
+    tallies, failures = {}, {}
+    for n in names:
+        try:
+            tallies[n] = _run_method(
                 profile,
                 n,
                 strength=strength,
-                tie_break=None if tie_break == "none" else tie_break,
+                tie_break=None if tie_break == "none" else tie_break.replace("-", "_"),
                 seed=seed,
+                time_budget=time_budget,
             )
-            for n in names
-        }
-    except AggregationError as exc:
-        raise TallyError(str(exc)) from None
+        except (AggregationError, MemoryError, RecursionError) as exc:
+            if method_name != "all":
+                raise TallyError(_failure(n, exc)) from None
+            failures[n] = _failure(n, exc)
+            click.echo(failures[n], err=True)
+        except Exception as exc:  # noqa: BLE001 - one method must not sink the rest
+            if method_name != "all":
+                raise
+            failures[n] = _failure(n, exc)
+            click.echo(failures[n], err=True)
+    if not tallies:
+        raise TallyError("every method failed")
     consensus = consensus_report(profile)
     source = {
         "file": file.name,
@@ -219,15 +257,27 @@ def tally_command(
         "total_weight": profile.total_weight,
         "weights_file": weights_file.name if weights_file else None,
     }
+    matrices = profile.m <= MATRIX_DETAILS_UP_TO
+    if not matrices:
+        source["matrices"] = (
+            f"left out above {MATRIX_DETAILS_UP_TO} options (pairwise: null)"
+        )
     if fmt == "json":
         if method_name == "all":
             out = {
-                "methods": {n: _tally_json(t, consensus) for n, t in tallies.items()},
+                "methods": {
+                    n: (
+                        _tally_json(tallies[n], consensus, matrices)
+                        if n in tallies
+                        else {"method": n, "error": failures[n]}
+                    )
+                    for n in names
+                },
                 "agreement": method_agreement(tallies, top),
                 "consensus": consensus,
             }
         else:
-            out = _tally_json(tallies[method_name], consensus)
+            out = _tally_json(tallies[method_name], consensus, matrices)
         out["names"] = data.names
         out["source"] = source
         click.echo(json.dumps(jsonable(out), ensure_ascii=False, indent=2))
@@ -236,8 +286,11 @@ def tally_command(
         f"{data.header.get('TITLE') or file.name}: {source['voters']} voters, "
         f"{len(data.options)} options ({data.data_type}), sha256 {source['sha256']}"
     ]
-    for t in tallies.values():
-        lines += ["", format_tally_text(t, data.names, top)]
+    for n in names:
+        if n in tallies:
+            lines += ["", format_tally_text(tallies[n], data.names)]
+        else:
+            lines += ["", failures[n]]
     if method_name == "all":
         agree = method_agreement(tallies, top)
         lines += ["", f"Method agreement (top {top} same / Kendall tau-b):"]
@@ -266,10 +319,48 @@ def tally_command(
     click.echo("\n".join(lines))
 
 
-def _tally_json(t, consensus):
-    d = t.to_dict()
+def _tally_json(t, consensus, matrices=True):
+    d = t.to_dict(matrices=matrices)
     d["consensus"] = dict(consensus)
     return d
+
+
+def _failure(name, exc):
+    """One line naming the method and what went wrong."""
+    if isinstance(exc, MemoryError):
+        what = "out of memory"
+    elif isinstance(exc, (AggregationError, RecursionError)):
+        what = str(exc) or type(exc).__name__
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return f"{METHODS[name].label} ({name}) failed: {what}"
+
+
+def _run_method(profile, name, **kwargs):
+    """One method, with a progress bar per step on stderr (shown only once a
+    step has run for a second)."""
+    bars = {}
+    label = METHODS[name].label
+
+    def progress(step, done, total):
+        bar = bars.get(step)
+        if bar is None:
+            bar = bars[step] = tqdm(
+                total=total,
+                desc=f"{label}: {step}",
+                file=sys.stderr,
+                delay=1.0,
+                leave=False,
+                dynamic_ncols=True,
+            )
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return tally(profile, name, progress=progress, **kwargs)
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

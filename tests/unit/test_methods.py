@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from voting.aggregation import METHODS, AggregationError, Profile, tally, tally_all
-from voting.aggregation.condorcet import RANKED_PAIRS_STATE_LIMIT
 from voting.aggregation.kemeny import kemeny_exact, kemeny_local, order_cost
+from voting.aggregation.ranked_pairs import RANKED_PAIRS_STATE_LIMIT
 
 from .reference import kemeny_optimal_orders, ranked_pairs_outcomes, schulze_beats
 from .test_profile import random_ballots
@@ -128,22 +128,32 @@ def test_irv_ties_broken_by_earlier_rounds():
     q = Profile(
         "abcd", [([["a"]], 10), ([["b"]], 5), ([["c"]], 4), ([["d"], ["c"]], 1)]
     )
-    tq = tally(q, "irv")
+    tq = tally(q, "irv", tie_break="earlier_rounds")
     assert tq.ranking == [["a"], ["b"], ["c"], ["d"]]
     assert tq.details["rounds"][1] == {"a": 10.0, "b": 5.0, "c": 5.0}
     assert "round 1 counts eliminated c" in tq.notes[0]
+    assert "Declared tie-break: earlier rounds" in tq.params["tie_rule"]
+    # Undeclared, the tie is reported: b and c go together.
+    assert tally(q, "irv").ranking == [["a"], ["b", "c"], ["d"]]
     r = Profile("abc", [([["a"]], 5), ([["b"], ["a"]], 2), ([["c"], ["b"]], 2)])
     tr = tally(r, "irv")  # b, c tied 2-2 in every round: eliminated together
     assert tr.ranking == [["a"], ["b", "c"]] and tr.notes
     tb = tally(r, "irv", tie_break="borda", seed=0)
     assert [len(x) for x in tb.ranking] == [1, 1, 1] and "declared" in tb.notes[0]
+    te = tally(r, "irv", tie_break="earlier_rounds")
+    assert te.ranking == [["a"], ["b", "c"]] and te.params["tie_break"] == (
+        "earlier_rounds"
+    )
 
 
 def test_irv_split_top_tier_and_exhausted_ballots():
     p = Profile("abc", [([["a", "b"]], 2), ([["c"]], 1.5)])
     t = tally(p, "irv")
     assert t.details["rounds"][0] == {"a": 1.0, "b": 1.0, "c": 1.5}
-    assert t.ranking == [["c"], ["a", "b"]]
+    # a and b tie for elimination; together they elect c, one at a time
+    # the other of them: the tie decided the winner, so all three share it.
+    assert t.ranking == [["a", "b", "c"]] and t.winner is None
+    assert "decided the winner" in t.notes[-1]
     same = tally(p.with_unranked("ignore"), "irv")
     assert same.ranking == t.ranking
 
@@ -247,7 +257,7 @@ def test_schulze_matches_textbook(seed):
 
 
 def test_ranked_pairs_search_bound_falls_back_and_says_so(monkeypatch):
-    import voting.aggregation.condorcet as mod
+    import voting.aggregation.ranked_pairs as mod
 
     # Three cyclic shifts of one order: many pairs share a margin.
     m = 9
@@ -302,7 +312,7 @@ def test_kemeny_local_finds_optimum_on_small_profiles():
         m = 6
         p = Profile(range(m), random_ballots(rng, list(range(m)), 10))
         best, _ = kemeny_optimal_orders(p.pairwise.tolist(), m)
-        order, cost = kemeny_local(p.pairwise, [list(range(m))], seed=seed)
+        order, cost, _ = kemeny_local(p.pairwise, [list(range(m))], seed=seed)
         assert cost >= best - 1e-9
         assert order_cost(p.pairwise, order) == pytest.approx(cost)
 

@@ -25,7 +25,9 @@ Modules:
   and :class:`AggregationError`.
 - :mod:`.registry` — the registry :data:`METHODS`, the :func:`method`
   decorator, :class:`Method` and the contract of a method function.
-- :mod:`.condorcet` — ``schulze``, ``ranked_pairs``, ``copeland``.
+- :mod:`.condorcet` — ``schulze``, ``copeland``.
+- :mod:`.ranked_pairs` — ``ranked_pairs`` (search bounded in states and bytes).
+- :mod:`.paths` — widest paths and reachability kernels (numba above a size).
 - :mod:`.scoring` — ``borda``, ``mean_rank`` and the Borda tie-break order.
 - :mod:`.runoff` — ``irv`` (instant-runoff).
 - :mod:`.kemeny` — ``kemeny``: exact Kemeny by dynamic programming over
@@ -43,7 +45,7 @@ Modules:
   the declared tie-break, how close the top-k cut is).
 """
 
-from . import condorcet, kemeny, runoff, scoring  # noqa: F401  (register the methods)
+from . import condorcet, kemeny, ranked_pairs, runoff, scoring  # noqa: F401
 from .profile import AggregationError, Profile
 from .registry import METHODS, Method
 from .report import Tally

@@ -69,12 +69,15 @@ def supermajority_share(p, threshold=2 / 3):
     if m < 2:
         return None
     P = p.pairwise
-    iu = np.triu_indices(m, 1)
-    a, b = P[iu], P[iu[::-1]]
-    tot = a + b
-    big = np.maximum(a, b)
-    decided = (tot > 0) & (big >= threshold * tot - 1e-12 * np.maximum(tot, 1))
-    return float(decided.mean())
+    decided = 0
+    for i in range(0, m, _BLOCK):  # blocks of rows: O(block * m) memory
+        a, b = P[i : i + _BLOCK], P[:, i : i + _BLOCK].T
+        tot = a + b
+        big = np.maximum(a, b)
+        d = (tot > 0) & (big >= threshold * tot - 1e-12 * np.maximum(tot, 1))
+        rows = np.arange(i, i + len(a))[:, None]
+        decided += int(np.count_nonzero(d & (np.arange(m)[None, :] > rows)))
+    return decided / (m * (m - 1) / 2)
 
 
 def spread(p):
@@ -133,12 +136,20 @@ def kendall_tau_b(a, b):
     None when either ranking ties every option.
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
-    iu = np.triu_indices(len(a), 1)
-    da = np.sign(a[iu[0]] - a[iu[1]])
-    db = np.sign(b[iu[0]] - b[iu[1]])
-    num = float((da * db).sum())
-    den = math.sqrt(float((da != 0).sum()) * float((db != 0).sum()))
+    # Over ordered pairs, in blocks of rows: every unordered pair counts
+    # twice in each sum, which cancels, and memory stays O(block * m).
+    num = na = nb = 0
+    for i in range(0, len(a), _BLOCK):
+        da = np.sign(a[i : i + _BLOCK, None] - a[None, :])
+        db = np.sign(b[i : i + _BLOCK, None] - b[None, :])
+        num += int(np.count_nonzero(da * db > 0)) - int(np.count_nonzero(da * db < 0))
+        na += int(np.count_nonzero(da))
+        nb += int(np.count_nonzero(db))
+    den = math.sqrt(float(na) * float(nb))
     return num / den if den > 0 else None
+
+
+_BLOCK = 256
 
 
 def method_agreement(tallies, k=3):
@@ -151,7 +162,10 @@ def method_agreement(tallies, k=3):
     pos = {n: _positions(tallies[n]) for n in names}
     tops = {n: top_k_set(tallies[n], k) for n in names}
     same = [[tops[a] == tops[b] for b in names] for a in names]
-    tau = [[kendall_tau_b(pos[a], pos[b]) for b in names] for a in names]
+    tau = [[1.0 if a == b else None for b in names] for a in names]
+    for i, a in enumerate(names):  # symmetric: each pair once
+        for j in range(i, len(names)):
+            tau[i][j] = tau[j][i] = kendall_tau_b(pos[a], pos[names[j]])
     pairs = [
         {"a": a, "b": b, "top_k_same": same[i][j], "kendall_tau": tau[i][j]}
         for i, a in enumerate(names)

@@ -31,21 +31,34 @@ the local search above).
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 
 from .condorcet import copeland
-from .registry import Outcome, below_counts, layer_relation, method
+from .registry import Outcome, below_counts, condorcet_winner, layer_relation, method
 from .scoring import borda
 
 EXACT_LIMIT = 20
 
 
 def order_cost(P, order):
-    """Disagreement of a strict order (list of indices) with ``P``."""
-    order = np.asarray(order)
-    sub = P[np.ix_(order, order)]
-    return float(np.tril(sub, -1).sum())
+    """Disagreement of a strict order (list of indices) with ``P``.
+
+    ``sum of P[y, x]`` over x placed before y; rows are taken in blocks, so
+    memory stays O(block * m) at thousands of options.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    if not len(order):
+        return 0.0
+    pos = np.empty(P.shape[0], np.int64)
+    pos[order] = np.arange(len(order))
+    total = 0.0
+    for i in range(0, len(order), 256):
+        ys = order[i : i + 256]
+        rows = P[np.ix_(ys, order)]  # rows[k, j] = P[ys[k], order[j]]
+        total += float(rows[np.arange(len(order))[None, :] < pos[ys][:, None]].sum())
+    return total
 
 
 def _popcount(a):
@@ -116,15 +129,19 @@ def kemeny_exact(P, tol, preference=None):
     return tiers, order, best
 
 
-def kemeny_local(P, start_orders, seed=0, restarts=8):
+def kemeny_local(P, start_orders, seed=0, restarts=8, budget=None, report=None):
     """Local search for large m: best-insertion moves from several starts.
 
     From each start (the given orders, then ``restarts`` random shuffles drawn
     from ``random.Random(seed)``), repeatedly move one option to the position
     that lowers the cost most, until no single move improves. Returns the best
-    order found and its cost. Not guaranteed optimal (``exact: false``).
+    order found, its cost and whether the time ``budget`` (seconds, None =
+    none) ran out first; the search then stops where it is (the first start
+    is always scored). Not guaranteed optimal (``exact: false``).
     """
     m = P.shape[0]
+    deadline = None if budget is None else time.monotonic() + budget
+    out_of_time = False
     rng = random.Random(seed)
     starts = [list(o) for o in start_orders]
     for _ in range(restarts):
@@ -132,12 +149,15 @@ def kemeny_local(P, start_orders, seed=0, restarts=8):
         rng.shuffle(o)
         starts.append(o)
     best_order, best_cost = None, np.inf
-    for order in starts:
+    for n, order in enumerate(starts):
         order = list(order)
-        improved = True
+        improved = not out_of_time
         while improved:
             improved = False
             for x in list(order):
+                if deadline is not None and time.monotonic() > deadline:
+                    out_of_time, improved = True, False
+                    break
                 i = order.index(x)
                 rest = order[:i] + order[i + 1 :]
                 # cost(x at j) = const + sum_{y in rest[:j]} P[x,y]
@@ -152,7 +172,11 @@ def kemeny_local(P, start_orders, seed=0, restarts=8):
         c = order_cost(P, order)
         if c < best_cost:
             best_order, best_cost = order, c
-    return best_order, best_cost
+        if report is not None:
+            report("local search", n + 1, len(starts))
+        if out_of_time:
+            break
+    return best_order, best_cost, out_of_time
 
 
 @method(
@@ -171,15 +195,17 @@ def kemeny(p, ctx):
     (see :mod:`voting.aggregation.kemeny`); options whose relative order
     differs between optimal rankings share a tier. Above 20 options a local
     search (best-insertion moves from the Copeland and Borda orders and
-    seeded random starts) returns one good strict ranking marked
-    ``exact: false``. The details give the disagreement (distance) and the
-    agreement (Kemeny score, ``sum over x before y of P[x,y]``). Unranked
-    options count through ``P`` as the profile's ``unranked`` rule says: under
-    ``"last"`` below every ranked option, under ``"ignore"`` in no pair on
-    that ballot.
+    seeded random starts), stopped at the time budget (10 s by default; the
+    note gives it), returns one good strict ranking marked ``exact: false``;
+    it names a winner only when a Condorcet winner heads it (a Condorcet
+    winner heads every optimal ranking). The details give the disagreement
+    (distance) and the agreement (Kemeny score, ``sum over x before y of
+    P[x,y]``). Unranked options count through ``P`` as the profile's
+    ``unranked`` rule says: under ``"last"`` below every ranked option,
+    under ``"ignore"`` in no pair on that ballot.
     """
     P, m = p.pairwise, p.m
-    notes = []
+    notes, proven = [], False
     if m <= EXACT_LIMIT:
         tiers, order, cost = kemeny_exact(P, p.tolerance, ctx.tie_order)
         exact = True
@@ -190,18 +216,28 @@ def kemeny(p, ctx):
             [x for t in copeland(p, ctx).tiers for x in t],
             [x for t in borda(p, ctx).tiers for x in t],
         ]
-        order, cost = kemeny_local(P, starts, seed=ctx.seed or 0)
+        order, cost, out_of_time = kemeny_local(
+            P, starts, seed=ctx.seed or 0, budget=ctx.time_budget, report=ctx.report
+        )
         tiers = [[x] for x in order]
         exact = False
         notes.append(
             f"{m} options exceed the exact limit of {EXACT_LIMIT}: the ranking "
-            "comes from a local search and may not be optimal."
+            "comes from a local search and may not be optimal"
+            + (
+                f"; the search stopped at its time budget of {ctx.time_budget:g} s."
+                if out_of_time
+                else "."
+            )
         )
-    agreement = float(np.triu(P[np.ix_(order, order)], 1).sum())
+        cw = condorcet_winner(p)
+        proven = cw is not None and order[0] == cw
+    agreement = order_cost(P.T, order)  # sum of P[x, y] over x before y
     return Outcome(
         tiers,
         below_counts(tiers, m),
         details={"disagreement": cost, "agreement": agreement, "order": order},
         notes=notes,
         exact=exact,
+        winner_proven=proven,
     )

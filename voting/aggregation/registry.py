@@ -67,6 +67,10 @@ class Outcome:
     notes: list = field(default_factory=list)
     exact: bool = True
     params: dict = field(default_factory=dict)
+    #: With ``exact=False``: whether the top of the ranking is proven anyway
+    #: (e.g. a Condorcet winner heads every Ranked Pairs universe and every
+    #: Kemeny ranking), so that :attr:`Tally.winner` may still be given.
+    winner_proven: bool = False
 
 
 @dataclass
@@ -76,6 +80,18 @@ class Context:
     strength: str = "winning"
     tie_order: list | None = None  # indices, best first, when a tie-break is declared
     seed: int | None = None
+    tie_break: str | None = None  # the declared rule's name ("borda", ...)
+    #: ``progress(step, done, total)``, called now and then by long methods
+    #: (the caller names the method); None = silent. Keeps this package free
+    #: of any terminal or UI code.
+    progress: object = None
+    #: Seconds an approximation may run (Kemeny above its exact limit).
+    time_budget: float = 10.0
+
+    def report(self, step, done, total):
+        """Forward progress to the callback, if any."""
+        if self.progress is not None:
+            self.progress(step, done, total)
 
 
 # -- tiers -----------------------------------------------------------------------
@@ -111,16 +127,38 @@ def layer_relation(above):
     """
     m = above.shape[0]
     remaining = np.ones(m, dtype=bool)
+    # Number of remaining options above each one; removing a tier subtracts
+    # its rows, so the whole layering costs O(m^2), not O(m^2) per tier.
+    indeg = np.count_nonzero(above, axis=0).astype(np.int64)
     tiers = []
     while remaining.any():
-        beaten = (above[remaining][:, remaining]).any(axis=0)
         idx = np.flatnonzero(remaining)
-        tier = idx[~beaten]
+        tier = idx[indeg[idx] == 0]
         if not len(tier):
             tier = idx
         tiers.append([int(i) for i in tier])
         remaining[tier] = False
+        indeg -= np.count_nonzero(above[tier], axis=0)
     return tiers
+
+
+def pairwise_counts(p, block=256):
+    """Per option: pairwise wins and pairwise ties (itself excluded), from
+    the margins taken in blocks of rows (O(block * m) working memory)."""
+    P, tol = p.pairwise, p.tolerance
+    wins, ties = np.zeros(p.m, np.int64), np.zeros(p.m, np.int64)
+    for i in range(0, p.m, block):
+        M = P[i : i + block] - P[:, i : i + block].T
+        wins[i : i + block] = np.count_nonzero(M > tol, axis=1)
+        ties[i : i + block] = np.count_nonzero(np.abs(M) <= tol, axis=1) - 1
+    return wins, ties
+
+
+def condorcet_winner(p):
+    """Index of the option beating every other head to head, or None."""
+    wins, _ = pairwise_counts(p)
+    best = np.flatnonzero(wins == p.m - 1)
+    return int(best[0]) if len(best) else None
 
 
 def below_counts(tiers, m):

@@ -14,7 +14,9 @@ class Tally:
 
     ``ranking`` is a list of tiers (best first), each a list of option ids; an
     option tied with others shares their tier. ``winner`` is the single option
-    of the first tier, or ``None`` when the first tier holds several.
+    of the first tier, or ``None`` when the first tier holds several, or when
+    the result is inexact and its top is not proven (``winner_proven``);
+    :attr:`winner_reason` says which.
     ``scores`` maps each option id to the method's score (its meaning is in
     ``params["score"]``). ``pairwise`` is the profile's ``P`` matrix with rows
     and columns in ``options`` order. ``exact`` is False only when a method
@@ -33,12 +35,28 @@ class Tally:
     exact: bool = True
     details: dict = field(default_factory=dict)
     consensus: dict = field(default_factory=dict)
+    #: With ``exact=False``: the top option is proven all the same.
+    winner_proven: bool = False
 
     @property
     def winner(self):
-        """The single top option, or None if the top tier is shared."""
-        if self.ranking and len(self.ranking[0]) == 1:
+        """The single top option, or None (see :attr:`winner_reason`)."""
+        if self.winner_reason is None:
             return self.ranking[0][0]
+        return None
+
+    @property
+    def winner_reason(self):
+        """Why no winner is given (None when there is one)."""
+        if not self.ranking:
+            return "no options"
+        if len(self.ranking[0]) > 1:
+            return "tie: " + ", ".join(map(str, self.ranking[0])) + " share first place"
+        if not self.exact and not self.winner_proven:
+            return (
+                "the result is approximate (see the notes) and does not prove "
+                "which option is first"
+            )
         return None
 
     @property
@@ -55,14 +73,18 @@ class Tally:
             pos += len(tier)
         return out
 
-    def to_dict(self):
-        """JSON-able dict in the DESIGN.md shape (plus params, notes, details)."""
+    def to_dict(self, matrices=True):
+        """JSON-able dict in the DESIGN.md shape (plus params, notes, details).
+
+        ``matrices=False`` leaves out the m x m pairwise matrix (``null``).
+        """
         return {
             "method": self.method,
             "label": self.label,
             "ranking": [list(t) for t in self.ranking],
             "scores": {_key(o): _num(v) for o, v in self.scores.items()},
             "winner": self.winner,
+            "winner_reason": self.winner_reason,
             "ties": self.ties,
             "exact": self.exact,
             "consensus": {k: _num(v) for k, v in self.consensus.items()},
@@ -70,7 +92,7 @@ class Tally:
             "notes": list(self.notes),
             "details": jsonable(self.details),
             "options": list(self.options),
-            "pairwise": jsonable(self.pairwise),
+            "pairwise": jsonable(self.pairwise) if matrices else None,
         }
 
 
@@ -116,39 +138,87 @@ def format_ranking(ranking, names=None, top=None):
     return "  ".join(parts)
 
 
-def format_tally_text(t, names=None, top=None):
-    """Human-readable block for one tally (the CLI's ``--format text``)."""
+def format_tally_text(t, names=None, labels=None):
+    """Human-readable block for one tally (the CLI's ``--format text``).
+
+    The whole ranking, ties marked, scores exact (:func:`format_number`), and
+    every convention the JSON states: the score's meaning, the unranked
+    options' rule, Schulze's link strength, the tie rule and declared
+    tie-break, exactness and why no winner is given. ``labels`` translates
+    the line captions (a dict; English by default) so that the pure package
+    needs no translation machinery.
+    """
     names = names or {}
+    lab = dict(TEXT_LABELS, **(labels or {}))
     lines = [f"{t.label} ({t.method})"]
     pos = t.position()
-    shown = 0
     for tier in t.ranking:
+        tied = f" ({lab['tied']})" if len(tier) > 1 else ""
         for o in tier:
-            if top is not None and pos[o] > top:
-                continue
-            tied = " (tied)" if len(tier) > 1 else ""
             lines.append(
                 f"  {pos[o]:>3}. {names.get(o, o)!s:<30} "
-                f"score {_fmt(t.scores.get(o))}{tied}"
+                f"{lab['score']} {format_number(t.scores.get(o))}{tied}"
             )
-            shown += 1
     winner = t.winner
     lines.append(
-        "  winner: "
-        + (str(names.get(winner, winner)) if winner is not None else "none (tie)")
+        f"  {lab['winner']}: "
+        + (
+            str(names.get(winner, winner))
+            if winner is not None
+            else f"{lab['none']} ({t.winner_reason})"
+        )
     )
+    lines.append(f"  {lab['exact']}: {lab['yes'] if t.exact else lab['no']}")
+    lines.append(f"  {lab['score_meaning']}: {t.params.get('score', '')}")
+    unranked = t.params.get("unranked", "")
+    lines.append(
+        f"  {lab['unranked']}: {unranked} ({lab.get('unranked_' + unranked, '')})"
+    )
+    if "strength" in t.params:
+        strength = t.params["strength"]
+        lines.append(
+            f"  {lab['strength']}: {strength} ({lab.get('strength_' + strength, '')})"
+        )
+    lines.append(f"  {lab['tie_break']}: {t.params.get('tie_break', 'none')}")
+    if "seed" in t.params:
+        lines.append(f"  {lab['seed']}: {t.params['seed']}")
     if t.consensus.get("kendall_w") is not None:
-        lines.append(f"  Kendall's W: {_fmt(t.consensus['kendall_w'])}")
-    lines.append(f"  tie rule: {t.params.get('tie_rule', '')}")
+        lines.append(f"  Kendall's W: {format_number(t.consensus['kendall_w'])}")
+    lines.append(f"  {lab['tie_rule']}: {t.params.get('tie_rule', '')}")
     for n in t.notes:
-        lines.append(f"  note: {n}")
+        lines.append(f"  {lab['note']}: {n}")
     return "\n".join(lines)
 
 
-def _fmt(v):
+#: Captions of :func:`format_tally_text` (callers pass translations).
+TEXT_LABELS = {
+    "tied": "tied",
+    "score": "score",
+    "winner": "winner",
+    "none": "none",
+    "exact": "exact",
+    "yes": "yes",
+    "no": "no",
+    "score_meaning": "scores",
+    "unranked": "unranked options",
+    "unranked_last": "tied with each other below every ranked option",
+    "unranked_ignore": "left out of that ballot's comparisons",
+    "strength": "Schulze link strength",
+    "strength_winning": "winning votes, P[x,y]",
+    "strength_margin": "margins, P[x,y] - P[y,x]",
+    "strength_ratio": "ratio, P[x,y] / P[y,x]",
+    "tie_break": "declared tie-break",
+    "seed": "tie-break seed",
+    "tie_rule": "tie rule",
+    "note": "note",
+}
+
+
+def format_number(v):
+    """A score printed exactly: integers as such, other floats by ``repr``
+    (the shortest text that reads back as the same float), so 449315.5 is
+    ``449315.5``, never ``4.493e+05``."""
     v = _num(v)
     if v is None:
         return "-"
-    if isinstance(v, int):
-        return str(v)
-    return f"{v:.4g}"
+    return str(v) if isinstance(v, int) else repr(v)

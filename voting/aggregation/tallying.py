@@ -9,6 +9,14 @@ them in one tier. A caller may *declare* a tie-break, ``tie_break="borda"``:
 tied options are then ordered by Borda score, and options still tied on Borda
 by a shuffle drawn from ``random.Random(seed)`` (the seed is public and
 recorded); the tally records the rule, the seed and the resulting order.
+``tie_break="earlier_rounds"`` is instant-runoff's traditional rule (a tie for
+elimination goes to the option with fewer votes in the latest earlier round
+where the counts differ); it applies to ``irv`` only, other methods report
+their ties, and the tally names the rule either way.
+
+Long methods report progress through ``progress(step, done, total)`` when
+given one (the package prints nothing itself); ``time_budget`` (seconds,
+default 10) bounds Kemeny's local search and Ranked Pairs' search.
 
 Equality of weight sums uses ``Profile.tolerance`` (1e-9 of the total weight),
 so fractional weights such as 1/3 per delegate do not create spurious wins.
@@ -24,7 +32,7 @@ from .report import Tally
 from .scoring import tie_break_order
 
 STRENGTHS = ("winning", "margin", "ratio")
-TIE_BREAKS = (None, "none", "borda")
+TIE_BREAKS = (None, "none", "borda", "earlier_rounds")
 
 
 def _split_by(tiers, order):
@@ -32,12 +40,22 @@ def _split_by(tiers, order):
     return [[x] for tier in tiers for x in sorted(tier, key=rank.__getitem__)]
 
 
-def tally(profile, method="schulze", strength="winning", tie_break=None, seed=None):
+def tally(
+    profile,
+    method="schulze",
+    strength="winning",
+    tie_break=None,
+    seed=None,
+    progress=None,
+    time_budget=10.0,
+):
     """Run one method on a profile and return a :class:`Tally`.
 
     ``strength`` only affects Schulze. ``tie_break`` is ``None``/``"none"``
-    (ties reported) or ``"borda"`` (Borda, then ``random.Random(seed)``;
-    no seed means seed 0, recorded like any other).
+    (ties reported), ``"borda"`` (Borda, then ``random.Random(seed)``; no
+    seed means seed 0, recorded like any other) or ``"earlier_rounds"``
+    (instant-runoff only, see the module doc). ``progress`` and
+    ``time_budget``: see the module doc.
     """
     if not isinstance(profile, Profile):
         raise AggregationError("tally() needs a Profile")
@@ -50,15 +68,25 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
             f"unknown strength {strength!r}; choose winning, margin or ratio"
         )
     if tie_break not in TIE_BREAKS:
-        raise AggregationError(f"unknown tie-break {tie_break!r}; use none or borda")
+        raise AggregationError(
+            f"unknown tie-break {tie_break!r}; use none, borda or earlier_rounds"
+        )
     tie_break = None if tie_break == "none" else tie_break
     if seed is not None and not isinstance(seed, int):
         raise AggregationError(f"seed must be an integer, not {seed!r}")
     spec = METHODS[method]
-    if tie_break and seed is None:
+    borda_break = tie_break == "borda"
+    if borda_break and seed is None:
         seed = 0  # a missing seed must not mean "random": 0, and recorded
-    tie_order = tie_break_order(profile, seed) if tie_break else None
-    ctx = Context(strength=strength, tie_order=tie_order, seed=seed)
+    tie_order = tie_break_order(profile, seed) if borda_break else None
+    ctx = Context(
+        strength=strength,
+        tie_order=tie_order,
+        seed=seed,
+        tie_break=tie_break,
+        progress=progress,
+        time_budget=time_budget,
+    )
     out = spec.func(profile, ctx)
     tiers = out.tiers
     notes = list(out.notes)
@@ -69,7 +97,16 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
         "score": spec.score,
     }
     params.update(out.params)
-    if tie_break:
+    if tie_break == "earlier_rounds":
+        tie_rule += (
+            " Declared tie-break: earlier rounds (a tie for elimination goes "
+            "to the option with fewer votes in the latest earlier round where "
+            "the counts differ)."
+            if method == "irv"
+            else " The declared earlier-rounds tie-break applies to "
+            "instant-runoff only; ties here are reported."
+        )
+    if borda_break:
         broke = any(len(t) > 1 for t in tiers)
         tiers = _split_by(tiers, tie_order)
         params["seed"] = seed
@@ -92,6 +129,7 @@ def tally(profile, method="schulze", strength="winning", tie_break=None, seed=No
         params=params,
         notes=notes,
         exact=out.exact,
+        winner_proven=out.winner_proven,
         details=_ids(out.details, opts, spec.name),
         consensus={"kendall_w": kendall_w(profile)["w"]},
     )
@@ -119,9 +157,10 @@ def _ids(details, opts, name):
         out["eliminated"] = [[opts[i] for i in g] for g in details["eliminated"]]
     elif name == "ranked_pairs":
         out["universe_winners"] = [opts[i] for i in details["universe_winners"]]
-        out["majorities"] = [
-            [opts[x], opts[y], mg] for x, y, mg in details["majorities"]
-        ]
+        if "majorities" in details:
+            out["majorities"] = [
+                [opts[x], opts[y], mg] for x, y, mg in details["majorities"]
+            ]
     elif name == "kemeny":
         out["order"] = [opts[i] for i in details["order"]]
     return out

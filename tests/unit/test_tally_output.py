@@ -1,0 +1,180 @@
+"""What ``flask tally`` publishes (issue 18): ties stay ties, an inexact result
+names no unproven winner, ``--method all`` survives a failing method, and the
+text output is the whole ranking, exact, with every convention."""
+
+import dataclasses
+import importlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from voting.aggregation import METHODS
+from voting.tally_cli import tally_command
+
+pv_iter = importlib.import_module("pref_voting.iterative_methods")
+pv_irv, pv_irv_put = pv_iter.instant_runoff, pv_iter.instant_runoff_put
+pvp = importlib.import_module("pref_voting.profiles")
+
+
+def preflib(tmp_path, name, m, orders, ext="soi"):
+    lines = [
+        f"# FILE NAME: {name}.{ext}",
+        f"# TITLE: {name}",
+        f"# DATA TYPE: {ext}",
+        f"# NUMBER ALTERNATIVES: {m}",
+        f"# NUMBER VOTERS: {sum(c for c, _ in orders)}",
+        f"# NUMBER UNIQUE ORDERS: {len(orders)}",
+        *[
+            f"# ALTERNATIVE NAME {i}: {chr(64 + i) if i <= 26 else i}"
+            for i in range(1, m + 1)
+        ],
+        *[f"{c}: {','.join(map(str, o))}" for c, o in orders],
+    ]
+    f = tmp_path / f"{name}.{ext}"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f
+
+
+def run(*args):
+    return CliRunner().invoke(tally_command, [str(a) for a in args])
+
+
+# A26-like: A 4, B 3, C 1 (C's ballot goes to B), then A 4 = B 4 in the final
+# count. The earlier-round rule used to eliminate B (3 < 4 in round 1) and
+# publish A with "ties": false; pref_voting reports the tie.
+FINAL_TIE = [(4, [1, 3, 2]), (3, [2, 1, 3]), (1, [3, 2, 1])]
+
+
+def test_irv_final_round_tie_is_a_tie(tmp_path):
+    f = preflib(tmp_path, "final_tie", 3, FINAL_TIE, ext="soc")
+    d = json.loads(run(f, "--method", "irv").stdout)
+    theirs = pv_irv(pvp.Profile([[0, 2, 1], [1, 0, 2], [2, 1, 0]], rcounts=[4, 3, 1]))
+    assert set(d["ranking"][0]) == {c + 1 for c in theirs} == {1, 2}
+    assert d["winner"] is None and d["ties"] is True
+    assert "share first place" in d["winner_reason"]
+    assert any("final count" in n for n in d["notes"])
+    text = run(f, "--method", "irv", "--format", "text").stdout
+    assert "winner: none (tie: 1, 2 share first place)" in text
+
+
+def test_irv_earlier_rounds_only_when_declared(tmp_path):
+    f = preflib(tmp_path, "final_tie", 3, FINAL_TIE, ext="soc")
+    r = run(f, "--method", "irv", "--tie-break", "earlier-rounds")
+    d = json.loads(r.stdout)
+    assert d["winner"] == 1 and d["params"]["tie_break"] == "earlier_rounds"
+    assert "Declared tie-break: earlier rounds" in d["params"]["tie_rule"]
+    assert any("declared earlier-rounds tie-break" in n for n in d["notes"])
+    text = run(
+        f, "--method", "irv", "--tie-break", "earlier-rounds", "--format", "text"
+    )
+    assert "declared tie-break: earlier_rounds" in text.stdout
+
+
+def test_irv_tie_that_decides_the_winner_is_reported(tmp_path):
+    # A 4, B 3, C 3: B and C go together and A "wins"; one at a time, B's
+    # ballots elect C and C's elect B. The tie decided the winner.
+    orders = [(4, [1, 2, 3]), (3, [2, 3, 1]), (3, [3, 2, 1])]
+    f = preflib(tmp_path, "decisive", 3, orders, ext="soc")
+    d = json.loads(run(f, "--method", "irv").stdout)
+    assert d["ranking"] == [[1, 2, 3]] and d["winner"] is None
+    assert any("decided the winner" in n for n in d["notes"])
+    theirs = pvp.Profile([[0, 1, 2], [1, 2, 0], [2, 1, 0]], rcounts=[4, 3, 3])
+    assert {c + 1 for c in pv_irv(theirs)} == {1}  # together
+    assert {c + 1 for c in pv_irv_put(theirs)} == {2, 3}  # one at a time
+
+
+def cyclic(m, voters=3):
+    return [(1, [(i + k) % m + 1 for k in range(m)]) for i in range(voters)]
+
+
+def test_inexact_kemeny_names_no_unproven_winner(tmp_path):
+    f = preflib(tmp_path, "cyclic", 24, cyclic(24), ext="soc")
+    r = run(f, "--method", "kemeny", "--time-budget", "1")
+    d = json.loads(r.stdout)
+    assert d["exact"] is False and d["winner"] is None
+    assert "approximate" in d["winner_reason"]
+    text = run(f, "--method", "kemeny", "--time-budget", "1", "--format", "text").stdout
+    assert "winner: none (the result is approximate" in text and "exact: no" in text
+
+
+def test_method_all_reports_a_failure_and_prints_the_rest(tmp_path, monkeypatch):
+    def boom(p, ctx):
+        raise MemoryError
+
+    monkeypatch.setitem(
+        METHODS, "copeland", dataclasses.replace(METHODS["copeland"], func=boom)
+    )
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    r = run(f, "--method", "all")
+    assert r.exit_code == 0 and r.exception is None
+    d = json.loads(r.stdout)
+    assert d["methods"]["copeland"] == {
+        "method": "copeland",
+        "error": "Copeland (copeland) failed: out of memory",
+    }
+    assert all("ranking" in d["methods"][n] for n in METHODS if n != "copeland")
+    assert "Copeland (copeland) failed: out of memory" in r.stderr
+    text = run(f, "--method", "all", "--format", "text").stdout
+    assert "Copeland (copeland) failed: out of memory" in text
+    assert "Schulze (schulze)" in text and "Traceback" not in text
+
+
+def test_text_output_is_whole_exact_and_states_conventions(tmp_path):
+    # Borda with the unranked tail sharing points gives halves: 12367.5
+    f = preflib(tmp_path, "exact", 5, [(12345, [1, 2]), (1, [3]), (7, [5, 4, 3])])
+    d = json.loads(run(f, "--method", "borda").stdout)
+    text = run(f, "--method", "borda", "--format", "text").stdout
+    assert len(d["ranking"]) == 5
+    assert d["scores"]["4"] == 12367.5 and "score 12367.5" in text
+    for s in d["scores"].values():
+        assert f"score {s}\n" in text + "\n" or f"score {s} " in text
+    assert "    5. " in text  # the whole ranking, not the top 3
+    assert "unranked options: last (tied with each other below every ranked" in text
+    assert "tie rule: Options with equal Borda scores" in text
+    assert "declared tie-break: none" in text
+    s = run(f, "--format", "text", "--strength", "margin").stdout
+    assert "Schulze link strength: margin" in s
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_ranked_pairs_at_its_bound_says_why_in_every_format(tmp_path, monkeypatch, fmt):
+    import voting.aggregation.ranked_pairs as rp
+
+    monkeypatch.setattr(rp, "RANKED_PAIRS_STATE_LIMIT", 3)
+    f = preflib(tmp_path, "cyc9", 9, cyclic(9), ext="soc")
+    out = run(f, "--method", "ranked_pairs", "--format", fmt).stdout
+    if fmt == "json":
+        d = json.loads(out)
+        assert d["winner"] is None and not d["exact"]
+        assert "approximate" in d["winner_reason"]
+    else:
+        assert "winner: none (the result is approximate" in out
+        assert "exceeded the search bound" in out
+
+
+def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
+    import sys
+
+    import voting.tally_cli as cli
+
+    made = []
+
+    class Bar:
+        def __init__(self, **kw):
+            kw["to_stderr"] = kw.pop("file") is sys.stderr  # CliRunner's
+            made.append(kw)
+            self.n, self.total = 0, kw["total"]
+
+        def update(self, k):
+            self.n += k
+
+        def close(self):
+            made[-1]["closed"] = True
+
+    monkeypatch.setattr(cli, "tqdm", Bar)
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    assert run(f).exit_code == 0
+    descs = {kw["desc"] for kw in made}
+    assert {"Schulze: links", "Schulze: strongest paths"} <= descs
+    assert all(kw["to_stderr"] and kw["delay"] == 1.0 for kw in made)

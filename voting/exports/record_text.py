@@ -44,8 +44,8 @@ METHOD_SENTENCES = {
     ),
     "irv": _l(
         "The list was computed by instant-runoff, eliminating round by round "
-        "the option with the fewest first preferences; a tie for elimination "
-        "is settled by the earlier rounds."
+        "the option with the fewest first preferences; options tied for "
+        "elimination are eliminated together, and a tie is reported as a tie."
     ),
     "kemeny": _l(
         "The list was computed with the Kemeny–Young method, the ranking that "

@@ -45,9 +45,11 @@ TIE_CONVENTIONS = {
         "occupy."
     ),
     "irv": _l(
-        "A tie for elimination is broken by the latest earlier round in which the "
-        "tied options' counts differ; if it persists they are eliminated together "
-        "and share a rank."
+        "Options tied for elimination are eliminated together and share a rank; "
+        "options tied in the final count share first place, and so do the "
+        "possible winners when resolving a tie among the last options otherwise "
+        "would elect someone else. The earlier-rounds rule applies only when "
+        "declared as the tie-break."
     ),
     "kemeny": _l(
         "Options whose relative order differs between optimal Kemeny rankings "

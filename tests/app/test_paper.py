@@ -185,3 +185,17 @@ def test_a_secret_polls_printed_ballot_asks_no_name(app, room, facilitator_clien
         facilitator_client.get(f"/console/polls/{poll.id}/paper-ballots.pdf")
     )
     assert "Name:" not in text and "Nombre:" not in text
+
+
+def test_the_console_links_paper_ballots_and_counts_them_as_such(
+    app, db, room, facilitator_client
+):
+    poll, round_, (ana, _ben) = room()
+    page = facilitator_client.get(f"/console/polls/{poll.id}").get_data(as_text=True)
+    assert f"/console/rounds/{round_.id}/paper" in page
+    url = f"/console/rounds/{round_.id}/paper"
+    facilitator_client.post(url, data=_form(round_, ana, ["1", "", ""], "confirm"))
+    page = facilitator_client.get(
+        f"/console/polls/{poll.id}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "1 on paper" in page

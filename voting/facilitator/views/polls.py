@@ -7,7 +7,7 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import adoption, links, permissions, rounds, tallies
+from ... import adoption, links, paper, permissions, rounds, tallies
 from ...models import Event, Poll, Workshop
 from ...permissions import role_required
 from ...presentation import build, outcome_text, proposal_items, rule_sentence
@@ -72,6 +72,7 @@ def render_poll(poll: Poll, status: int = 200):
             event=poll.event,
             gaps=poll_setup.translation_gaps(poll),
             counts=poll_setup.round_counts(poll),
+            paper=paper.counts(poll),
             eligible=poll_setup.eligible_count(poll),
             started=poll_setup.has_started(poll),
             methods=dict(poll_setup.method_choices()),

@@ -99,8 +99,9 @@ class ActionForm(FlaskForm):
     """A button that changes state (CSRF only)."""
 
 
-class EventForm(EditForm):
-    slug = StringField(
+def slug_field() -> StringField:
+    """An event's short name, as its links spell it."""
+    return StringField(
         _l("Short name (in links)"),
         validators=[
             Optional(),
@@ -108,6 +109,10 @@ class EventForm(EditForm):
             Regexp(r"^[a-z0-9-]*$", message=_l("Lower-case letters, digits, -.")),
         ],
     )
+
+
+class EventForm(EditForm):
+    slug = slug_field()
     languages = StringField(
         _l("Languages"),
         default="es,en",
@@ -405,12 +410,5 @@ class EventFromForm(ConsoleForm):
     name = StringField(
         _l("Name of the new event"), validators=[DataRequired(), Length(max=300)]
     )
-    slug = StringField(
-        _l("Short name (in links)"),
-        validators=[
-            Optional(),
-            Length(max=80),
-            Regexp(r"^[a-z0-9-]*$", message=_l("Lower-case letters, digits, -.")),
-        ],
-    )
+    slug = slug_field()
     submit = SubmitField(_l("Create the event"))

@@ -105,14 +105,7 @@ def create(
         account.set_password(password)
     db.session.add(account)
     db.session.flush()
-    audit.record(
-        actor,
-        "account_created",
-        account_id=account.id,
-        role=role,
-        workshop_ids=sorted(w.id for w in account.workshops),
-    )
-    db.session.commit()
+    _record_assignment(actor, "account_created", account)
     return account, token
 
 
@@ -123,15 +116,20 @@ def update(account: Account, role: str, workshop_ids, actor: str) -> Account:
         _keep_an_admin(account)
     account.role = role
     account.workshops = _chosen_workshops(workshop_ids)
+    _record_assignment(actor, "account_updated", account)
+    return account
+
+
+def _record_assignment(actor: str, action: str, account: Account) -> None:
+    """Audit an account's role and workshops as they now are, and commit."""
     audit.record(
         actor,
-        "account_updated",
+        action,
         account_id=account.id,
-        role=role,
+        role=account.role,
         workshop_ids=sorted(w.id for w in account.workshops),
     )
     db.session.commit()
-    return account
 
 
 def set_disabled(account: Account, disabled: bool, actor: str) -> Account:

@@ -117,41 +117,49 @@ def heatmap(
     title: str,
     total: float,
     short: Sequence[str] | None = None,
+    projector: bool = False,
 ) -> Markup:
     """The pairwise matrix: cell (x, y) = share of weight ranking x above y.
 
     Axes are numbered 1..n, or carry the ``short`` names when given (the
-    columns' names slanted above them).
+    columns' names slanted above them). ``projector``: laid out in the
+    projector canvas's own pixels (:data:`PROJECTOR_MATRIX`), so that its text
+    is room-sized however many options there are; the record keeps the
+    default, printed size.
     """
     n = len(labels)
     names = [escape(s) for s in short] if short else [str(i + 1) for i in range(n)]
     longest = max((len(s) for s in short), default=1) if short else 1
-    cell, left, head = 72, 60, 40
-    extra = 0
-    if short:
-        left, head = 10 * longest + 24, int(7.5 * longest) + 24
-        extra = head
+    if projector:
+        last = len(short[-1]) if short and n else 2
+        geometry = _projector_matrix(n, longest if short else 2, last)
+    else:
+        geometry = _record_matrix(longest if short else 0)
+    cell_w, cell_h, left, head, extra, font, angle = geometry
+    # "100%" is 2.86 em wide in DejaVu Sans; keep a margin either side.
+    cell_font = min(font, (cell_w - 12) / 2.86)
     parts = []
     for j in range(n):
-        x = left + j * cell + cell / 2
-        slant = f' transform="rotate(-45 {x} {head - 12})"' if short else ""
+        x = left + j * cell_w + cell_w / 2
+        slant = f' transform="rotate({angle} {x} {head - 12})"' if short else ""
         anchor = "start" if short else "middle"
         parts.append(
-            f'<text x="{x}" y="{head - 12}" font-size="18"{slant} '
+            f'<text x="{x:g}" y="{head - 12:g}" font-size="{font:g}"{slant} '
             f'text-anchor="{anchor}" fill="{PALETTE["ink"]}">{names[j]}</text>'
         )
     for i in range(n):
-        y = head + i * cell
+        y = head + i * cell_h
         parts.append(
-            f'<text x="{left - 14}" y="{y + cell / 2 + 6}" font-size="18" '
-            f'text-anchor="end" fill="{PALETTE["ink"]}">{names[i]}</text>'
+            f'<text x="{left - 14:g}" y="{y + cell_h / 2 + font / 3:.1f}" '
+            f'font-size="{font:g}" text-anchor="end" fill="{PALETTE["ink"]}">'
+            f"{names[i]}</text>"
         )
         for j in range(n):
-            x = left + j * cell
+            x = left + j * cell_w
             if i == j:
                 parts.append(
-                    f'<rect x="{x}" y="{y}" width="{cell - 2}" '
-                    f'height="{cell - 2}" fill="#fff" stroke="#ddd"/>'
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w - 2:.1f}" '
+                    f'height="{cell_h - 2:.1f}" fill="#fff" stroke="#ddd"/>'
                 )
                 continue
             share = matrix[i][j] / total if total else 0
@@ -160,15 +168,46 @@ def heatmap(
             colour = "29,78,137" if share >= 0.5 else "201,106,18"
             text_colour = "#fff" if strength > 0.55 else PALETTE["ink"]
             parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w - 2:.1f}" '
+                f'height="{cell_h - 2:.1f}" '
                 f'fill="rgba({colour},{0.1 + 0.9 * strength:.2f})">'
                 f"<title>{escape(labels[i])} › {escape(labels[j])}: "
                 f"{share:.0%}</title></rect>"
-                f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 6}" font-size="18" '
-                f'text-anchor="middle" fill="{text_colour}">{share:.0%}</text>'
+                f'<text x="{x + cell_w / 2 - 1:.1f}" '
+                f'y="{y + cell_h / 2 + cell_font / 3:.1f}" '
+                f'font-size="{cell_font:.3g}" text-anchor="middle" '
+                f'fill="{text_colour}">{share:.0%}</text>'
             )
-    size_w = left + n * cell + 4 + extra
-    return _svg(size_w, head + n * cell + 4, title, "".join(parts))
+    size_w = left + n * cell_w + 4 + extra
+    return _svg(round(size_w), round(head + n * cell_h + 4), title, "".join(parts))
+
+
+#: The projector's matrix box in canvas pixels (display.css, ``.matrix svg``):
+#: at most this wide and exactly this tall, so one unit is one canvas pixel
+#: or more, and the type below is ≥ 28 px at 1080p.
+PROJECTOR_MATRIX = {"width": 1800, "height": 800, "font": 30}
+
+
+def _record_matrix(longest: int):
+    """Square 72-unit cells, 18-unit type, names slanted at 45° (the record)."""
+    if not longest:
+        return 72, 72, 60, 40, 0, 18, -45
+    head = int(7.5 * longest) + 24
+    return 72, 72, 10 * longest + 24, head, head, 18, -45
+
+
+def _projector_matrix(n: int, longest: int, last: int):
+    """Cells as large as the box allows, names slanted at 30° (they take less
+    height, which twelve rows need); a name's width estimated at 0.6 em a
+    letter (DejaVu Sans), the last column's name overhanging on the right."""
+    box, font = PROJECTOR_MATRIX, PROJECTOR_MATRIX["font"]
+    em = 0.6 * font
+    left = em * longest + 20
+    head = 0.5 * em * longest + 24 + font // 2
+    extra = 0.87 * em * last
+    cell_w = min(150.0, (box["width"] - left - extra - 4) / max(n, 1))
+    cell_h = min(100.0, (box["height"] - head - 4) / max(n, 1))
+    return cell_w, cell_h, left, head, extra, font, -30
 
 
 #: Colours of the parts of a stacked bar (agree, stand aside, object …).
@@ -188,31 +227,44 @@ def stacked_bars(
     title: str,
     width: int = 800,
     show_legend: bool = True,
+    projector: bool = False,
 ) -> Markup:
     """One horizontal bar per row (a delegation, an answer), split into parts.
 
     The bars share one scale (the largest row total); the legend above names
-    the parts, and each part carries its count in a ``<title>``.
+    the parts (on as many lines as it needs), and each part carries its count
+    in a ``<title>``. ``projector``: laid out for the consent panel's column
+    on the projector (:data:`PROJECTOR_STACK`), whose type must be ≥ 28 px.
     """
-    row, top = 46, 40 if show_legend else 4
-    label_w = int(width * 0.36)
+    if projector:
+        width, font, row, label_w, limit = PROJECTOR_STACK
+    else:
+        font, row, label_w, limit = 22, 46, int(width * 0.36), 24
     bar_w = width - label_w - 60
     peak = max((sum(s.parts) for s in stacks), default=0) or 1
     parts = []
-    x = 0.0
+    x, line = 0.0, 0
     for i, name in enumerate(legend if show_legend else ()):
         colour = STACK_COLOURS[i % len(STACK_COLOURS)]
+        span = 2.3 * font + 0.55 * font * min(len(name), limit)
+        if x and x + span > width:
+            x, line = 0.0, line + 1
+        y = line * (font + 14)
+        key = max(20, round(0.75 * font))  # the colour's square
         parts.append(
-            f'<rect x="{x:.1f}" y="6" width="20" height="20" rx="3" fill="{colour}"/>'
-            f'<text x="{x + 28:.1f}" y="23" font-size="22" fill="{PALETTE["ink"]}">'
-            f"{escape(_truncate(name, 24))}</text>"
+            f'<rect x="{x:.1f}" y="{y + 6}" width="{key}" height="{key}" rx="3" '
+            f'fill="{colour}"/>'
+            f'<text x="{x + key + 8:.1f}" y="{y + 6 + font * 0.8:.0f}" '
+            f'font-size="{font}" '
+            f'fill="{PALETTE["ink"]}">{escape(_truncate(name, limit))}</text>'
         )
-        x += 50 + 12 * min(len(name), 24)
+        x += span
+    top = (line + 1) * (font + 14) + 4 if show_legend and legend else 4
     for i, stack in enumerate(stacks):
         y = top + i * row
         parts.append(
-            f'<text x="0" y="{y + 26}" font-size="22" fill="{PALETTE["ink"]}">'
-            f"{escape(_truncate(stack.label, 24))}</text>"
+            f'<text x="0" y="{y + 8 + font * 0.85:.0f}" font-size="{font}" '
+            f'fill="{PALETTE["ink"]}">{escape(_truncate(stack.label, limit))}</text>'
             f'<rect x="{label_w}" y="{y + 8}" width="{bar_w}" height="26" rx="4" '
             f'fill="{PALETTE["track"]}"/>'
         )
@@ -230,7 +282,13 @@ def stacked_bars(
             )
             x += w
         parts.append(
-            f'<text x="{width - 48}" y="{y + 28}" font-size="22" '
-            f'fill="{PALETTE["ink"]}">{sum(stack.parts):g}</text>'
+            f'<text x="{width - 48}" y="{y + 8 + font * 0.85:.0f}" '
+            f'font-size="{font}" fill="{PALETTE["ink"]}">{sum(stack.parts):g}</text>'
         )
     return _svg(width, top + len(stacks) * row + 4, title, "".join(parts))
+
+
+#: The consent panel's chart on the projector: (width, font, row, label
+#: width, letters of a label). The column is 650–750 canvas pixels wide
+#: (display.css, ``.consent-grid``), so a unit is about one pixel.
+PROJECTOR_STACK = (640, 31, 44, 330, 19)

@@ -75,7 +75,7 @@ def plenary(token):
 
     def render(etag):
         poll = poll_or_404(token)
-        view = build_plenary(poll, str(get_locale()))
+        view = build_plenary(poll, str(get_locale()), projector=True)
         shown = disclosure.projector_plenary(poll)
         pooled = (
             shown.allowed

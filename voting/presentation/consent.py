@@ -164,9 +164,14 @@ class ConsentView:
 
 
 def build_consent(
-    proposal: Proposal | None, lang: str, second: str | None = None
+    proposal: Proposal | None,
+    lang: str,
+    second: str | None = None,
+    *,
+    projector: bool = False,
 ) -> ConsentView | None:
-    """The consent-check panel of a proposal (``None`` without one)."""
+    """The consent-check panel of a proposal (``None`` without one);
+    ``projector``: its charts sized for the room's screen."""
     if proposal is None:
         return None
     summary = adoption.summarize(proposal)
@@ -193,6 +198,7 @@ def build_consent(
         legend=names,
         title=_("Answers"),
         show_legend=False,
+        projector=projector,
     )
     # By delegation only when the poll is named: in a secret poll a
     # delegation's bar would tell whose objection is shown.
@@ -207,6 +213,7 @@ def build_consent(
             ],
             legend=names,
             title=_("Answers by delegation"),
+            projector=projector,
         )
     return view
 

@@ -189,7 +189,9 @@ def build(
     """Everything the display shows for ``poll`` (its latest round by default).
 
     ``projector``: for the room's screen, which never shows the results of a
-    poll that keeps them on the console (:func:`voting.disclosure.projector`).
+    poll that keeps them on the console (:func:`voting.disclosure.projector`),
+    and whose charts are laid out for its canvas (room-sized type); the
+    record keeps the printed sizes.
     """
     round_ = round_ or poll.rounds[-1]
     result = publication.public_result(round_)
@@ -202,7 +204,9 @@ def build(
         result=result,
         show_results=False,
     )
-    view.consent = build_consent(poll_proposal(poll, round_), lang, second)
+    view.consent = build_consent(
+        poll_proposal(poll, round_), lang, second, projector=projector
+    )
     shown = (disclosure.projector if projector else disclosure.results)(
         poll, round_, result.turnout.ballots if result.tally is not None else 0
     )
@@ -234,7 +238,7 @@ def build(
         view.agreement_line = agreement_line(result, poll)
         view.explanation = explain.sentences(result, _names(poll, lang), poll.top_k)
         view.charts["w"] = charts.gauge(view.w, _("Agreement between delegates"))
-        view.charts["pairwise"] = _matrix(result, view.rows)
+        view.charts["pairwise"] = _matrix(result, view.rows, projector)
         if not poll.secret:
             view.delegation_rankings = _delegation_rankings(poll, round_, lang)
     return view
@@ -262,9 +266,9 @@ def _names(poll: Poll, lang: str) -> dict[int, str]:
     return {o.id: o.title_in(lang) for o in poll.options}
 
 
-def _matrix(result: tallies.RoundResult, rows: list[Row]):
+def _matrix(result: tallies.RoundResult, rows: list[Row], projector: bool):
     """The head-to-head matrix in the order of the priority list, short names
-    on both axes."""
+    on both axes; on the projector, laid out in its canvas's pixels."""
     index = result.profile.index
     order = [index[row.option_id] for row in rows]
     pairwise = result.profile.pairwise[order][:, order]
@@ -274,6 +278,7 @@ def _matrix(result: tallies.RoundResult, rows: list[Row]):
         _("Share of ballots ranking the row option above the column option"),
         float(result.profile.weights.sum()),
         short=[row.short for row in rows],
+        projector=projector,
     )
 
 
@@ -322,8 +327,9 @@ def pooled_basis(round_, why: str) -> str:
     return _("round %(n)d, latest with ballots", n=round_.number)
 
 
-def build_plenary(poll: Poll, lang: str) -> PlenaryView:
-    """The event-level view pooling the workshops' closed rounds."""
+def build_plenary(poll: Poll, lang: str, *, projector: bool = False) -> PlenaryView:
+    """The event-level view pooling the workshops' closed rounds
+    (``projector``: its charts sized for the room's screen)."""
     plenary = tallies.for_plenary(poll)
     result = plenary.result
     view = PlenaryView(
@@ -332,7 +338,9 @@ def build_plenary(poll: Poll, lang: str) -> PlenaryView:
         second_lang=poll.event.second_language(lang),
         plenary=plenary,
     )
-    view.consent = build_consent(adoption.latest(poll), lang, view.second_lang)
+    view.consent = build_consent(
+        adoption.latest(poll), lang, view.second_lang, projector=projector
+    )
     key_to_plenary = {o.key: o.id for o in poll.options}
     tops = []
     for source_poll, source in plenary.sources:

@@ -33,6 +33,20 @@ MEASURE = """() => {
     if (size < 28) small.push(el.className + ': ' + el.textContent.trim().slice(0, 40));
     if (el.matches('.t1')) title = Math.min(title, size);
   }
+  // SVG text: its rendered height over the canvas's scale (the stage is
+  // transformed to the window), i.e. font-size × the SVG's own scale.
+  const canvas = box.width / 1920;
+  let svg = 1e9, svgSmall = [];
+  for (const t of stage.querySelectorAll('svg text')) {
+    if (!t.getClientRects().length || !t.textContent.trim()) continue;
+    const ctm = t.getScreenCTM();
+    const scale = Math.sqrt(Math.abs(ctm.a * ctm.d - ctm.b * ctm.c));
+    const size = parseFloat(getComputedStyle(t).fontSize) * scale / canvas;
+    if (size < svg) svg = size;
+    if (size < 28) svgSmall.push(
+        (t.closest('div') || {}).className + ': ' + t.textContent.trim().slice(0, 20)
+        + ' ' + size.toFixed(1));
+  }
   const qr = document.querySelector('.stage[data-view=join] .qr svg path');
   const live = document.getElementById('live');
   const clipped = [...live.querySelectorAll(
@@ -42,6 +56,7 @@ MEASURE = """() => {
   return {scrollHeight: document.documentElement.scrollHeight,
           scrollWidth: document.documentElement.scrollWidth,
           innerHeight, innerWidth, body, title, small, clipped,
+          svg, svgSmall: svgSmall.slice(0, 8),
           stage: [box.left, box.top, box.right, box.bottom],
           // of the screen's height: the canvas's, where it is letterboxed
           qr: qr ? qr.getBoundingClientRect().height / box.height : null,
@@ -122,6 +137,8 @@ def check_state(pages, url, name, shot, view=None, key=None, axe=True):
         assert left >= -1 and top >= -1 and right <= w + 1 and bottom <= h + 1, m
         assert m["clipped"] == [], (name, w, m["clipped"])
         assert m["body"] >= 28, (name, w, m["small"])
+        print(f"SVG-TEXT {name} {w}x{h} min={m['svg']:.1f}")
+        assert m["svg"] >= 28, (name, w, m["svgSmall"])
         if m["title"] < 1e9:
             assert m["title"] >= 36, (name, w, m)
         if m["view"] == "join":

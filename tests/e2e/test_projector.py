@@ -469,7 +469,14 @@ def test_the_largest_room_still_fits(live_app, live_server, browser, shot):
         check_state(pages, url, "max-closed", shot, view="results")
         check_state(pages, url, "max-matrix", shot, view="matrix", key="m")
         check_state(pages, url, "max-agreement", shot, view="agreement", key="a")
-        change(live_app, setup["poll_id"], lambda p: adoption.propose(p.rounds[0], "t"))
+
+        def propose(poll):  # all 20 delegations answer: 20 rows of bars
+            proposal = adoption.propose(poll.rounds[0], "t")
+            for i, voter in enumerate(voters(poll)):
+                answer = ("agree", "agree", "stand_aside")[i % 3]
+                adoption.answer(voter, proposal.id, answer)
+
+        change(live_app, setup["poll_id"], propose)
         for page in pages:
             expect(page.locator("#consent-panel")).to_be_attached(timeout=5000)
         check_state(pages, url, "max-consent", shot, view="consent")

@@ -416,6 +416,8 @@ def test_the_whole_trip(room, browser, shot):
     ).new_page()
     plenary_before = text_of(screen, f"{display}/plenary")
     record_before = text_of(secretariat, record_url, "body")
+    # The plenary pools workshop 1's adopted round (a plural done right).
+    assert re.search(r"12 ballots from 1 workshop\b", plenary_before), plenary_before
     shot(screen, "trip-4-plenary-before")
     console.goto(poll_url)
     confirm(console, "Open round 2", "Open round 2")

@@ -116,6 +116,14 @@ def room(tmp_path):
     server.stdout.close()
 
 
+@pytest.fixture
+def trip_browser(browser):
+    """The session's browser; the trip's contexts (a dozen) closed after it."""
+    yield browser
+    for context in list(browser.contexts):
+        context.close()
+
+
 def sign_in(browser, base, email):
     page = browser.new_context(**LAPTOP).new_page()
     page.goto(f"{base}/login")
@@ -197,7 +205,8 @@ def text_of(page, url, selector="main"):
     return page.locator(selector).inner_text()
 
 
-def test_the_whole_trip(room, browser, shot):
+def test_the_whole_trip(room, trip_browser, shot):
+    browser = trip_browser
     base, printed = room
     console = sign_in(browser, base, EMAIL)
     shot(console, "trip-1-console-home")
@@ -259,7 +268,8 @@ def test_the_whole_trip(room, browser, shot):
         console.get_by_role("button", name="Print badges").click()
     assert download.value.suggested_filename.endswith(".pdf")
 
-    # 2. Round 1. The first sheet's links still open (the phones use them).
+    # 2. Round 1. The first sheet's links still open after the PDF: the
+    # phones sign in with them.
     console.goto(poll_url)
     confirm(console, "Open round", "Open round 1")
     expect(console.locator("body")).to_contain_text("The round is open.")
@@ -300,6 +310,10 @@ def test_the_whole_trip(room, browser, shot):
         phone.locator("#send").tap()
         phone.wait_for_url(re.compile(r"/vote/receipt/\d+$"))
         phones.append(phone)
+    # The join page the command printed opens on a phone too (no badge).
+    join = re.search(r"event code at: (http://\S+)", printed)[1]
+    assert join.startswith(base)
+    assert phones[0].goto(join).ok
     shot(phones[0], "trip-2-phone-receipt")
 
     voters = [Voter(browser, link) for link in links[3:]]

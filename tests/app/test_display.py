@@ -217,6 +217,33 @@ def test_plenary_pools_the_workshops_closed_rounds(client, demo):
     assert result.tally.ties
 
 
+def test_a_plenary_of_one_workshop_says_workshop(client, demo, admin_client):
+    """The trip's plenary read "12 ballots from 1 workshops" (and the record
+    "… from 1 workshops were pooled."): the count is a plural."""
+    from voting.models import Participant, Poll
+
+    polls = db.session.scalars(sa.select(Poll).order_by(Poll.id)).all()
+    poll, plenary = polls[0], polls[2]
+    voters = db.session.scalars(
+        sa.select(Participant).filter_by(workshop_id=poll.workshop_id)
+    ).all()
+    for p in voters:
+        ballots.cast(p, poll.rounds[0].id, [[o.id] for o in poll.options])
+    rounds.close_round(poll.rounds[0].id, "test")
+    html = client.get(
+        f"/display/{plenary.display_token}/plenary", headers={"Accept-Language": "en"}
+    ).get_data(True)
+    assert f"{len(voters)} ballots from 1 workshop<" in html
+    record = admin_client.get(
+        f"/secretariat/plenary/{plenary.id}/export.html?lang=en"
+    ).get_data(True)
+    assert f"{len(voters)} ballots from 1 workshop were pooled." in record
+    spanish = admin_client.get(
+        f"/secretariat/plenary/{plenary.id}/export.html?lang=es"
+    ).get_data(True)
+    assert "papeletas de 1 mesa de trabajo." in spanish
+
+
 def test_tally_json_follows_the_display_rules(client, room):
     poll, voters, ids = room
     api = f"/api/display/{poll.display_token}/tally"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -228,10 +228,11 @@ def column(section: Section, lang: str) -> Column:
     turnout = result.turnout
     col.turnout_title = _("Turnout")
     if section.round is None:
-        col.turnout = _(
-            "%(ballots)d ballots from %(workshops)d workshops were pooled.",
+        col.turnout = ngettext(
+            "%(ballots)d ballots from %(num)d workshop were pooled.",
+            "%(ballots)d ballots from %(num)d workshops were pooled.",
+            len(section.sources),
             ballots=turnout.ballots,
-            workshops=len(section.sources),
         )
     else:
         col.turnout = _(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
 from tests.conftest import LiveServer
 from voting import create_app, tallies
 from voting.extensions import db
@@ -91,3 +92,11 @@ def shot():
         return path
 
     return take
+
+
+def sign_in(page, base_url: str, email: str, password: str = factories.PASSWORD):
+    """Sign a staff member in through the login form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form.stack [type=submit]").click()

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from voting.extensions import db
 from voting.models import Account, Workshop
 
@@ -32,10 +33,7 @@ def test_an_admin_adds_a_facilitator_who_sets_a_password(
             viewport={"width": width, "height": height}, locale="en-US"
         )
         page = context.new_page()
-        page.goto(f"{url}/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.locator("form.stack [type=submit]").click()
+        sign_in(page, url, email)
         page.goto(f"{url}/console/")
         page.get_by_role("link", name="Staff accounts").click()
         expect(page.locator("h1")).to_have_text("Staff accounts")

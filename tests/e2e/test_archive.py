@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from voting import rounds
 from voting.extensions import db
 from voting.models import Event, Participant, Round, RoundStatus
@@ -29,10 +30,7 @@ def test_archive_then_purge_on_a_phone(live_app, live_server, browser, shot):
         viewport={"width": 360, "height": 740}, is_mobile=True, locale="en-US"
     )
     page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, url, email)
     page.goto(f"{url}/secretariat/")
     page.get_by_role("link", name="Archive, audit check and end of the event").click()
     expect(page.locator("#audit-status")).to_contain_text("intact")

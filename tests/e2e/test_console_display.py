@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE
 from voting import ballots
 from voting.extensions import db
@@ -66,10 +67,7 @@ def test_console_phone_and_projector(live_app, live_server, browser, shot):
         viewport={"width": 1280, "height": 800}, locale="en-US"
     )
     console = console_ctx.new_page()
-    console.goto(f"{url}/login")
-    console.fill("input[name=email]", setup["email"])
-    console.fill("input[name=password]", factories.PASSWORD)
-    console.locator("form.stack [type=submit]").click()
+    sign_in(console, url, setup["email"])
     console.goto(f"{url}/console/polls/{setup['poll_id']}")
     console.get_by_role("link", name="Open round", exact=True).click()
     console.get_by_role("button", name="Open round 1", exact=True).click()

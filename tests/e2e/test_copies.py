@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from voting.extensions import db
 from voting.models import Poll
 
@@ -44,10 +45,7 @@ def test_a_poll_is_duplicated_into_the_other_workshop(
         viewport={"width": 1280, "height": 800}, locale="en-US"
     )
     page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=email]", setup["email"])
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, url, setup["email"])
     page.goto(f"{url}/console/polls/{setup['poll_id']}")
     page.get_by_role("link", name="Duplicate", exact=True).click()
     page.check(f"input[value=w{setup['second']}]")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE, check_axe
 from voting import adoption, ballots
 from voting.extensions import db
@@ -81,10 +82,7 @@ def test_the_life_cycle_on_a_laptop_and_a_phone(live_app, live_server, browser, 
     pages = []
     for ctx in (laptop_ctx, phone_ctx):
         page = ctx.new_page()
-        page.goto(f"{url}/login")
-        page.fill("input[name=email]", setup["email"])
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.locator("form.stack [type=submit]").click()
+        sign_in(page, url, setup["email"])
         pages.append(page)
     laptop, phone = pages
 

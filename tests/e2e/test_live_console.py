@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e import conftest
 from voting import adoption, ballots, rounds
 from voting.extensions import db
 from voting.models import Participant, Poll, Workshop
@@ -54,10 +55,7 @@ def small_room(live_app):
 def sign_in(browser, url, email, **context):
     ctx = browser.new_context(locale="en-US", **context)
     page = ctx.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    conftest.sign_in(page, url, email)
     return page
 
 

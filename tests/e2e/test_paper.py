@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from voting.extensions import db
 from voting.models import Ballot
 
@@ -42,10 +43,7 @@ def test_a_paper_ballot_is_printed_entered_and_counted_once(
             viewport={"width": width, "height": height}, locale="en-US"
         )
         page = context.new_page()
-        page.goto(f"{url}/login")
-        page.fill("input[name=email]", setup["email"])
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.locator("form.stack [type=submit]").click()
+        sign_in(page, url, setup["email"])
         page.goto(f"{url}/console/polls/{setup['poll_id']}")
         page.get_by_role("link", name="Paper ballots").click()
         assert page.evaluate("document.documentElement.scrollWidth") <= width

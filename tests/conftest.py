@@ -108,12 +108,36 @@ def clean_postgres(engine) -> None:
         )
 
 
+def closing_body(app):
+    """Wrap a WSGI app so that its response body is closed however the server
+    leaves it.
+
+    werkzeug's development server calls the body's ``close()`` at the end of a
+    ``finally`` that first drains the socket; when the browser has dropped the
+    connection mid-response (a page closed while its favicon was on the way)
+    the drain raises and ``close()`` is skipped, so a static file is left open
+    and the run fails on its ResourceWarning. Here the body is a generator
+    whose ``finally`` closes it, which Python runs when the generator is closed
+    or collected.
+    """
+
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wrapped
+
+
 class LiveServer:
     """The app served by werkzeug's threaded server on loopback (a free port)."""
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, closing_body(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -18,7 +18,10 @@ of ``--repeat`` runs:
 - the in-memory engine: :func:`voting.aggregation.tally` on a profile
   already built, and the ratio of the end-to-end time to it;
 - the reader alone (:func:`read_preflib` on the file's bytes to the
-  :class:`Profile`, before any method reads it).
+  :class:`Profile`, before any method reads it);
+- the start of a process that imports numpy and does nothing else, and the
+  floor of any end-to-end run in one Python process: that start, plus the
+  reader, plus the in-memory engine.
 """
 
 from __future__ import annotations
@@ -147,6 +150,9 @@ def measure(path, method, repeat, pref_voting=True, pv_repeat=1):
         tally(p, method)
 
     out["in-memory"] = best(in_memory, repeat)
+    out["numpy start"] = best(
+        shell([sys.executable, "-c", "import numpy"], env), repeat
+    )
     return out
 
 
@@ -163,6 +169,11 @@ def report(figures, n, m, method, distinct):
     lines.append(
         f"  flask tally / in-memory: {e2e / figures['in-memory']:.2f}x  "
         f"(standalone: {figures['standalone'] / figures['in-memory']:.2f}x)"
+    )
+    floor = figures["numpy start"] + figures["reader"] + figures["in-memory"]
+    lines.append(
+        f"  floor (numpy start + reader + in-memory): {floor:.3f} s, "
+        f"{floor / figures['in-memory']:.2f}x in-memory"
     )
     return "\n".join(lines)
 

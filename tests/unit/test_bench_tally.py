@@ -43,6 +43,7 @@ def test_bench_main_runs_small(capsys):
     bench = load_bench()
     assert bench.main(["--ballots", "300", "--options", "5", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
-    for label in ("flask tally", "standalone", "pref_voting", "in-memory", "reader"):
+    labels = ("flask tally", "standalone", "pref_voting", "in-memory", "reader")
+    for label in (*labels, "numpy start", "floor"):
         assert label in out
     assert "pref_voting / flask tally" in out and "flask tally / in-memory" in out

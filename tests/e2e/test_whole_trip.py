@@ -1,7 +1,8 @@
 """Issue 14, "Done when": the whole trip of a new event, in the browser.
 
 The server is the room command (``flask serve-room``, gunicorn) on a
-non-default port over a migrated SQLite file; the phones open the links it
+non-default port over a migrated SQLite file, on the LAN address it finds
+(loopback only on a machine without one); the phones open the links it
 prints (the badges name the same address). A facilitator signs in, creates
 an event with two workshops, pastes seven options in two languages, imports
 twelve people from a CSV file and prints their badges twice (page, then PDF:
@@ -25,6 +26,7 @@ from playwright.sync_api import expect
 
 from tests.app.test_room import FLASK, ROOT, environment, free_port
 from tests.e2e.test_delegate import PHONE
+from voting import links
 
 pytestmark = pytest.mark.e2e
 
@@ -73,12 +75,16 @@ def room(tmp_path):
             PASSWORD,
         )
     port = free_port()
+    # The phones reach the room the way a venue's would: through the LAN
+    # address the command finds and prints; a machine without one (loopback
+    # only) is served on 127.0.0.1.
+    lan = links.lan_address()
+    host_args = [] if lan else ["--host", "127.0.0.1"]
     server = subprocess.Popen(
         [
             *FLASK,
             "serve-room",
-            "--host",
-            "127.0.0.1",
+            *host_args,
             "--port",
             str(port),
             "--lang",
@@ -100,10 +106,10 @@ def room(tmp_path):
         if "Listening at" in line:
             break
     output = "".join(lines)
-    printed = re.search(r"(http://127\.0\.0\.1:\d+)/login", output)
+    printed = re.search(r"(http://[0-9.]+:\d+)/login", output)
     assert printed, output
     base = printed.group(1)
-    assert base.endswith(f":{port}") and port != 5000
+    assert base == f"http://{lan or '127.0.0.1'}:{port}" and port != 5000
     for _ in range(50):
         try:
             urllib.request.urlopen(f"{base}/login", timeout=5).close()

@@ -167,3 +167,35 @@ def test_a_list_adopted_as_proposed_is_not_called_amended(secretariat_client, ap
     assert _items(body, "highest") == ["A"]
     assert _items(body, "tally") == ["1. A", "2. B", "3. C"]
     assert "amended" not in body
+
+
+@pytest.mark.parametrize(
+    ("tie_break", "said"),
+    [
+        (False, "Ties: tie kept."),
+        (True, "Ties: tie broken by the declared rule: Borda score, then a lot"),
+    ],
+)
+def test_the_record_says_how_the_proposal_treated_a_tie(
+    secretariat_client, tie_break, said
+):
+    """A and B tie at the top (two ballots each way): the adopted list's
+    supporting data says whether the proposal kept the tie or broke it."""
+    poll = factories.make_poll(options=("A", "B", "C"), top_k=1)
+    poll.secret = False
+    delegations = factories.make_delegations(poll.event)
+    voters = [factories.make_participant(poll.event, d) for d in delegations[:2]]
+    a, b, c = (o.id for o in poll.options)
+    ballots.cast(voters[0], poll.rounds[0].id, [[a], [b], [c]])
+    ballots.cast(voters[1], poll.rounds[0].id, [[b], [a], [c]])
+    rounds.close_round(poll.rounds[0].id, "test")
+    proposal = adoption.propose(poll.rounds[0], "test", tie_break=tie_break)
+    for voter in voters:
+        adoption.answer(voter, proposal.id, "agree")
+    adoption.close(proposal.id, "test")
+    db.session.commit()
+
+    url = f"/secretariat/rounds/{poll.rounds[0].id}/export.html?lang=en"
+    body = unescape(_columns(secretariat_client.get(url).get_data(as_text=True))["en"])
+    assert said in body
+    assert ("tie kept" in body) is not tie_break

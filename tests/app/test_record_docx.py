@@ -9,10 +9,11 @@ export``, through the same disclosure checks.
 import io
 
 from docx import Document
+from flask_babel import force_locale
 
 from tests import factories
 from tests.app.test_record_agreements import _amend_and_adopt, _room
-from voting import ballots, exports, rounds, tallies
+from voting import audit, ballots, exports, rounds, tallies
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -35,6 +36,7 @@ def test_word_record_in_one_language(secretariat_client, app):
     poll, voters, ids = _room(secret=False)
     _amend_and_adopt(poll, voters, ids)
     round_ = poll.rounds[0]
+    head_before = audit.head(poll.event_id)
     response = secretariat_client.get(
         f"/secretariat/rounds/{round_.id}/export.docx?lang=en"
     )
@@ -66,6 +68,14 @@ def test_word_record_in_one_language(secretariat_client, app):
     assert details["Software version"].startswith("Prioriza ")
     assert details["SHA-256 of the ballot file"] == meta["ballot_file_sha256"]
     assert details["To recompute"] == meta["recompute"]
+    # The chain's head as the file was made (the download is audited after).
+    assert details["Audit log head (SHA-256)"] == head_before != audit.GENESIS
+    # The sentences that explain the result, as the projector and the PDF say them.
+    assert "Explanation" in _styled(document, "Heading 3")
+    with force_locale("en"):
+        section = exports.tables.round_section(round_)
+        sentences = exports.record_text.column(section, "en").explanation
+    assert sentences and " ".join(sentences) in text
     assert document.core_properties.title == "Priorities?"
 
 

@@ -79,6 +79,32 @@ def test_a_poll_is_duplicated_as_the_plenary_poll(app, db, facilitator_client):
     assert [o.key for o in plenary.options] == [o.key for o in poll.options]
 
 
+def test_a_poll_is_duplicated_into_another_events_workshop_and_plenary(
+    app, db, facilitator_client
+):
+    event, first, _second, poll = _four_language_poll(facilitator_client.account)
+    later = factories.make_event(languages=FOUR)
+    workshop = factories.make_workshop(later, facilitators=[facilitator_client.account])
+    for target in (f"w{workshop.id}", f"e{later.id}"):
+        answer = facilitator_client.post(
+            f"/console/polls/{poll.id}/duplicate", data={"target": target}
+        )
+        assert answer.status_code == 302
+    copies = db.session.scalars(
+        sa.select(Poll).filter_by(event_id=later.id).order_by(Poll.id)
+    ).all()
+    assert [c.workshop_id for c in copies] == [workshop.id, None]
+    for copy in copies:
+        assert [(o.key, o.title) for o in copy.options] == [
+            (o.key, o.title) for o in poll.options
+        ]
+        assert (copy.method, copy.top_k) == ("borda", 3)
+    # The source event keeps its one poll.
+    assert db.session.scalars(sa.select(Poll).filter_by(event_id=event.id)).all() == [
+        poll
+    ]
+
+
 def test_nobody_copies_into_or_out_of_what_they_do_not_manage(
     app, db, facilitator_client
 ):

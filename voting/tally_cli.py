@@ -81,6 +81,15 @@ from voting.tally_text import (
     show_default=True,
     help="Seconds an approximation may run (Kemeny above 20 options).",
 )
+@click.option(
+    "--kemeny-above-limit",
+    type=click.Choice(["approximate", "refuse"]),
+    default="approximate",
+    show_default=True,
+    help="Kemeny above its exact limit (20 options): a local search within "
+    "--time-budget, labelled approximate, or a refusal naming the limit and "
+    "the methods that apply.",
+)
 @click.option("--seed", type=int, default=None, help="Public seed of the tie-break.")
 @click.option(
     "--weights",
@@ -118,6 +127,7 @@ def tally_command(
     tie_break,
     seed,
     time_budget,
+    kemeny_above_limit,
     weights_file,
     top,
     fmt,
@@ -196,6 +206,7 @@ def tally_command(
                 tie_break=None if tie_break == "none" else tie_break.replace("-", "_"),
                 seed=seed,
                 time_budget=time_budget,
+                above_exact_limit=kemeny_above_limit,
             )
         except (AggregationError, MemoryError, RecursionError) as exc:
             if method_name != "all":

@@ -119,6 +119,10 @@ PACKAGE_SENTENCES = (
     ),
     N_("The declared tie-break separated tied options."),
     N_(
+        "%(m)s options exceed the exact limit of %(limit)s and the approximation "
+        "was refused; the methods that apply at %(m)s options: %(methods)s"
+    ),
+    N_(
         "Declared tie-break: earlier rounds (a tie for elimination goes to the "
         "option with fewer votes in the latest earlier round where the counts "
         "differ)."
@@ -136,10 +140,14 @@ _FIELD = re.compile(r"%\((\w+)\)([sd])")
 
 
 def _pattern(msgid):
-    parts, at = [], 0
+    parts, at, seen = [], 0, set()
     for f in _FIELD.finditer(msgid):
         parts.append(re.escape(msgid[at : f.start()]))
-        parts.append(rf"(?P<{f[1]}>-?\d+)" if f[2] == "d" else rf"(?P<{f[1]}>.+?)")
+        if f[1] in seen:  # the same field again: the same text
+            parts.append(rf"(?P={f[1]})")
+        else:
+            parts.append(rf"(?P<{f[1]}>-?\d+)" if f[2] == "d" else rf"(?P<{f[1]}>.+?)")
+        seen.add(f[1])
         at = f.end()
     parts.append(re.escape(msgid[at:]))
     return re.compile("".join(parts), re.DOTALL)

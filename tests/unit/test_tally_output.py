@@ -178,3 +178,53 @@ def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
     descs = {kw["desc"] for kw in made}
     assert {"Schulze: links", "Schulze: strongest paths"} <= descs
     assert all(kw["to_stderr"] and kw["delay"] == 1.0 for kw in made)
+
+
+APPLY_AT_24 = "schulze, ranked_pairs, copeland, borda, irv, mean_rank"
+
+
+def test_kemeny_above_its_limit_may_be_refused(tmp_path):
+    f = preflib(tmp_path, "cyclic", 24, cyclic(24), ext="soc")
+    r = run(f, "--method", "kemeny", "--kemeny-above-limit", "refuse")
+    assert r.exit_code == 2 and r.stdout == "" and "Traceback" not in r.output
+    line = r.stderr.strip()
+    assert "\n" not in line and line.startswith("Error: Kemeny–Young (kemeny) failed")
+    assert "24 options exceed the exact limit of 20" in line
+    assert "approximation was refused" in line
+    assert line.endswith(f"the methods that apply at 24 options: {APPLY_AT_24}")
+    # the default still approximates, within the budget, and says so
+    d = json.loads(run(f, "--method", "kemeny", "--time-budget", "0").stdout)
+    assert d["exact"] is False and "local search" in d["notes"][0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_refused_kemeny_is_its_own_failure_under_method_all(tmp_path, fmt):
+    f = preflib(tmp_path, "cyclic", 24, cyclic(24), ext="soc")
+    r = run(f, "--method", "all", "--kemeny-above-limit", "refuse", "--format", fmt)
+    assert r.exit_code == 0 and r.exception is None
+    assert "Kemeny–Young (kemeny) failed: 24 options exceed" in r.stderr
+    if fmt == "json":
+        d = json.loads(r.stdout)
+        assert set(d["methods"]["kemeny"]) == {"method", "error"}
+        assert d["methods"]["kemeny"]["error"].endswith(APPLY_AT_24)
+        assert all("ranking" in d["methods"][n] for n in METHODS if n != "kemeny")
+    else:
+        assert "Kemeny–Young (kemeny) failed: 24 options exceed" in r.stdout
+        assert "Schulze (schulze)" in r.stdout and "Mean rank (mean_rank)" in r.stdout
+
+
+def test_refuse_changes_nothing_within_the_exact_limit(tmp_path):
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    r = run(f, "--method", "kemeny", "--kemeny-above-limit", "refuse")
+    assert r.exit_code == 0 and json.loads(r.stdout)["exact"] is True
+
+
+def test_the_package_refuses_or_rejects_an_unknown_choice():
+    from voting.aggregation import AggregationError, Profile, tally
+
+    p = Profile(range(21), [([list(range(21))], 1)])
+    with pytest.raises(AggregationError, match="exceed the exact limit of 20"):
+        tally(p, "kemeny", above_exact_limit="refuse")
+    with pytest.raises(AggregationError, match="use approximate or refuse"):
+        tally(p, "kemeny", above_exact_limit="never")
+    assert tally(p, "schulze", above_exact_limit="refuse").exact

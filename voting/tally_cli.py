@@ -195,6 +195,7 @@ def tally_command(
         profile = weighted_profile(data, weights_file, file.name, unranked)
     except AggregationError as exc:
         raise TallyError(package_text(str(exc))) from None
+    _build_matrix(profile)
     names = list(METHODS) if method_name == "all" else [method_name]
     tallies, failures = {}, {}
     for n in names:
@@ -296,18 +297,19 @@ def _failure(name, exc, translated=True):
     )
 
 
-def _run_method(profile, name, **kwargs):
-    """One method, with a progress bar per step on stderr (shown only once a
-    step has run for a second)."""
+def _progress_bars(label=None):
+    """``(progress, close)``: a ``progress(step, done, total)`` callback that
+    draws one bar per step on stderr, shown only once a step has run for a
+    second, and the function closing them."""
     bars = {}
-    label = method_label(name)
 
     def progress(step, done, total):
         bar = bars.get(step)
         if bar is None:
+            desc = package_text(step)
             bar = bars[step] = tqdm(
                 total=total,
-                desc=f"{label}: {package_text(step)}",
+                desc=f"{label}: {desc}" if label else desc,
                 file=sys.stderr,
                 delay=1.0,
                 leave=False,
@@ -316,11 +318,31 @@ def _run_method(profile, name, **kwargs):
         bar.total = total
         bar.update(done - bar.n)
 
+    def close():
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def _build_matrix(profile):
+    """The pairwise matrix, built before the methods read it (a bar for a
+    large profile)."""
+    progress, close = _progress_bars()
+    try:
+        profile.build_pairwise(progress)
+    finally:
+        close()
+
+
+def _run_method(profile, name, **kwargs):
+    """One method, with a progress bar per step on stderr (shown only once a
+    step has run for a second)."""
+    progress, close = _progress_bars(method_label(name))
     try:
         return tally(profile, name, progress=progress, **kwargs)
     finally:
-        for bar in bars.values():
-            bar.close()
+        close()
 
 
 if __name__ == "__main__":  # pragma: no cover

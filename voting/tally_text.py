@@ -136,6 +136,15 @@ PACKAGE_SENTENCES = (
         "a shuffle seeded with %(seed)d."
     ),
 )
+#: The steps long computations report (their progress bars' captions).
+PROGRESS_STEPS = (
+    N_("pairwise matrix"),
+    N_("links"),
+    N_("strongest paths"),
+    N_("locking pairs"),
+    N_("search"),
+    N_("local search"),
+)
 _FIELD = re.compile(r"%\((\w+)\)([sd])")
 
 

@@ -153,6 +153,79 @@ def test_ranked_pairs_at_its_bound_says_why_in_every_format(tmp_path, monkeypatc
         assert "exceeded the search bound" in out
 
 
+class FakeBars:
+    """Stands in for tqdm: records each bar's keywords and its updates."""
+
+    def __init__(self):
+        self.made = []
+
+    def __call__(self, **kw):
+        import sys
+
+        kw["to_stderr"] = kw.pop("file") is sys.stderr  # CliRunner's
+        self.made.append(kw)
+        return self.Bar(kw)
+
+    class Bar:
+        def __init__(self, kw):
+            self.kw, self.n, self.total = kw, 0, kw["total"]
+
+        def update(self, k):
+            self.n += k
+            self.kw["n"] = self.n
+
+        def close(self):
+            self.kw["closed"] = True
+
+
+def test_the_pairwise_matrix_has_its_bar_above_the_threshold(tmp_path, monkeypatch):
+    import voting.aggregation.pairwise as pw
+    import voting.tally_cli as cli
+
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    bars = FakeBars()
+    monkeypatch.setattr(cli, "tqdm", bars)
+    assert run(f).exit_code == 0  # 4 options: below the threshold, no bar
+    assert "pairwise matrix" not in {kw["desc"] for kw in bars.made}
+    monkeypatch.setattr(pw, "PROGRESS_FROM", 1)
+    bars.made.clear()
+    assert run(f, "--format", "text").exit_code == 0
+    (matrix,) = [kw for kw in bars.made if kw["desc"] == "pairwise matrix"]
+    assert matrix["to_stderr"] and matrix["delay"] == 1.0 and matrix["closed"]
+    assert matrix["n"] == matrix["total"] > 0
+    bars.made.clear()
+    assert run(f, "--lang", "es").exit_code == 0
+    assert "matriz de pares" in {kw["desc"] for kw in bars.made}
+
+
+@pytest.mark.parametrize("unranked", ["last", "ignore"])
+def test_build_pairwise_reports_its_step_and_gives_the_same_matrix(unranked):
+    from itertools import permutations
+
+    import numpy as np
+
+    from voting.aggregation import Profile
+
+    # 20 orders of weight 10 (a large group: counted, then scaled) and 40
+    # orders of assorted weights (the matrix-vector product): two passes
+    pairs = list(permutations(range(5), 2))
+    ballots = [([[a], [b]], 1) for a, b in pairs for _ in range(10)]
+    triples = list(permutations(range(5), 3))[:40]
+    ballots += [([[a], [b], [c]], 0.5 + i / 7) for i, (a, b, c) in enumerate(triples)]
+    calls = []
+    p = Profile(range(5), ballots, unranked)
+    P = p.build_pairwise(lambda *a: calls.append(a), report_from=1)
+    assert P is p.pairwise  # kept
+    assert calls and {step for step, _, _ in calls} == {"pairwise matrix"}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][2] == 2 * 5
+    fresh = Profile(range(5), ballots, unranked).pairwise
+    assert np.array_equal(P, fresh)
+    quiet = []
+    Profile(range(5), ballots, unranked).build_pairwise(quiet.append)
+    assert quiet == []  # below the default threshold
+
+
 def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
     import sys
 

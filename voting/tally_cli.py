@@ -33,6 +33,7 @@ from voting.aggregation.report import jsonable
 from voting.tally_input import TallyError, weighted_profile
 from voting.tally_text import (
     LANGUAGES,
+    N_,
     _,
     language_from_environment,
     method_label,
@@ -41,69 +42,131 @@ from voting.tally_text import (
     use,
 )
 
+#: The command's help, one msgid per paragraph (click rewraps them).
+HELP_PARAGRAPHS = (
+    N_("Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result."),
+    N_(
+        "Option ids in the output are the file's alternative numbers. JSON output "
+        'has the shape {"method", "ranking", "scores", "winner", "ties", '
+        '"consensus", "params", ...}; with --method all it holds every method '
+        'under "methods" plus the agreement table, and a method that fails is '
+        'reported on its own line (JSON: {"method", "error"}) while the others '
+        "are printed. Above 500 options the m x m matrices are left out "
+        '("pairwise": null). Progress goes to stderr for steps longer than a '
+        "second. Errors exit with status 2."
+    ),
+    N_(
+        '--weights FILE is a CSV with the header "order,weight" and one row per '
+        'distinct order of FILE: the order as PrefLib writes it, quoted ("1,{2,3},4"), '
+        "and the total weight of the ballots with that order (as exported when "
+        "per-delegation weighting was applied)."
+    ),
+)
+HELP = "\n\n".join(HELP_PARAGRAPHS)
 
-@click.command("tally")
+
+class TranslatedCommand(click.Command):
+    """A command whose help is in the reader's language: ``--lang`` (read
+    ahead of click's parsing, since ``--help`` comes first) or the locale's
+    environment."""
+
+    def parse_args(self, ctx, args):
+        lang = None
+        for i, arg in enumerate(args):
+            if arg == "--lang" and i + 1 < len(args):
+                lang = args[i + 1]
+            elif arg.startswith("--lang="):
+                lang = arg.partition("=")[2]
+        use(lang if lang in LANGUAGES else language_from_environment())
+        return super().parse_args(ctx, args)
+
+    def get_help(self, ctx):
+        params = [(p, p.help) for p in self.params if getattr(p, "help", None)]
+        saved = self.help
+        try:
+            for p, text in params:
+                p.help = _(text)
+            self.help = "\n\n".join(_(t) for t in HELP_PARAGRAPHS)
+            return super().get_help(ctx)
+        finally:
+            self.help = saved
+            for p, text in params:
+                p.help = text
+
+
+@click.command("tally", cls=TranslatedCommand, help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--method",
     "method_name",
     default="schulze",
     show_default=True,
-    help="schulze, ranked_pairs, copeland, borda, irv, kemeny, mean_rank or all.",
+    help=N_("schulze, ranked_pairs, copeland, borda, irv, kemeny, mean_rank or all."),
 )
 @click.option(
     "--strength",
     type=click.Choice(["winning", "margin", "ratio"]),
     default="winning",
     show_default=True,
-    help="Schulze link strength.",
+    help=N_("Schulze link strength."),
 )
 @click.option(
     "--unranked",
     type=click.Choice(["last", "ignore"]),
     default="last",
     show_default=True,
-    help="Unranked options tied last, or left out of that ballot's comparisons.",
+    help=N_("Unranked options tied last, or left out of that ballot's comparisons."),
 )
 @click.option(
     "--tie-break",
     type=click.Choice(["none", "borda", "earlier-rounds"]),
     default="none",
     show_default=True,
-    help="Declared tie-break: Borda score, then a shuffle seeded with --seed; "
-    "or earlier-rounds (instant-runoff only: the latest earlier round where "
-    "the tied options' counts differ).",
+    help=N_(
+        "Declared tie-break: Borda score, then a shuffle seeded with --seed; "
+        "or earlier-rounds (instant-runoff only: the latest earlier round where "
+        "the tied options' counts differ)."
+    ),
 )
 @click.option(
     "--time-budget",
     type=click.FloatRange(min=0),
     default=10.0,
     show_default=True,
-    help="Seconds an approximation may run (Kemeny above 20 options).",
+    help=N_("Seconds an approximation may run (Kemeny above 20 options)."),
 )
 @click.option(
     "--kemeny-above-limit",
     type=click.Choice(["approximate", "refuse"]),
     default="approximate",
     show_default=True,
-    help="Kemeny above its exact limit (20 options): a local search within "
-    "--time-budget, labelled approximate, or a refusal naming the limit and "
-    "the methods that apply.",
+    help=N_(
+        "Kemeny above its exact limit (20 options): a local search within "
+        "--time-budget, labelled approximate, or a refusal naming the limit and "
+        "the methods that apply."
+    ),
 )
-@click.option("--seed", type=int, default=None, help="Public seed of the tie-break.")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help=N_("Public seed of the tie-break."),
+)
 @click.option(
     "--weights",
     "weights_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="CSV 'order,weight' giving each order's total weight (delegation weighting).",
+    help=N_(
+        "CSV 'order,weight' giving each order's total weight (delegation weighting)."
+    ),
 )
 @click.option(
     "--top",
     type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="k of the method-agreement table (top k the same or not).",
+    help=N_("k of the method-agreement table (top k the same or not)."),
 )
 @click.option(
     "--format",
@@ -116,8 +179,10 @@ from voting.tally_text import (
     "--lang",
     type=click.Choice(LANGUAGES),
     default=None,
-    help="Language of the text output and the messages (default: LANGUAGE, "
-    "LC_ALL, LC_MESSAGES or LANG; else English). JSON stays English.",
+    help=N_(
+        "Language of the text output and the messages (default: LANGUAGE, "
+        "LC_ALL, LC_MESSAGES or LANG; else English). JSON stays English."
+    ),
 )
 def tally_command(
     file,
@@ -133,22 +198,8 @@ def tally_command(
     fmt,
     lang,
 ):
-    """Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result.
-
-    Option ids in the output are the file's alternative numbers. JSON output
-    has the shape {"method", "ranking", "scores", "winner", "ties",
-    "consensus", "params", ...}; with --method all it holds every method under
-    "methods" plus the agreement table, and a method that fails is reported
-    on its own line (JSON: {"method", "error"}) while the others are printed.
-    Above 500 options the m x m matrices are left out ("pairwise": null).
-    Progress goes to stderr for steps longer than a second. Errors exit with
-    status 2.
-
-    --weights FILE is a CSV with the header "order,weight" and one row per
-    distinct order of FILE: the order as PrefLib writes it, quoted
-    ("1,{2,3},4"), and the total weight of the ballots with that order (as
-    exported when per-delegation weighting was applied).
-    """
+    """The command (its help: :data:`HELP`); the work is
+    :func:`weighted_profile`, :func:`_run_method` and :func:`render_text`."""
     use(lang or language_from_environment())
     if method_name != "all" and method_name not in METHODS:
         raise TallyError(

@@ -182,3 +182,19 @@ def test_every_package_sentence_is_translated():
         texts += [t for s in METHODS.values() for t in (s.tie_convention, s.score)]
         for text in texts:
             assert catalog.get(text) and catalog.get(text).string, (lang, text)
+
+
+def test_the_help_is_translated_too():
+    r = run("--help")
+    assert r.exit_code == 0 and "Tally a PrefLib" in r.stdout
+    assert "Public seed of the tie-break." in r.stdout
+    r = run("--help", "--lang", "fr")
+    assert "Dépouille un fichier PrefLib" in r.stdout
+    assert "Graine publique du départage." in r.stdout
+    assert "Tally a PrefLib" not in r.stdout
+    r = run("--lang=pt", "--help")
+    assert "Semente pública do desempate." in r.stdout
+    r = run("--help", env={"LANG": "es_ES.UTF-8"})
+    assert "Recuenta un archivo PrefLib" in r.stdout
+    assert "Fuerza de los enlaces de Schulze." in r.stdout
+    assert "Schulze link strength" not in r.stdout

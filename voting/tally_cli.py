@@ -4,8 +4,10 @@ Plain click (no Flask import), so it also runs as ``prioriza-tally`` (the
 console script pyproject declares), ``python -m voting.tally_cli`` and in tests
 through ``click.testing.CliRunner``; ``flask tally`` finds it through a
 ``flask.commands`` entry point, before (and without) loading the app. It goes
-through the same code path as the app: :mod:`voting.aggregation`. Messages
-are English, as for every line this Flask-free module prints.
+through the same code path as the app: :mod:`voting.aggregation`. The text
+output and the messages are in the reader's language (``--lang``, else the
+locale's environment, else English) through :mod:`voting.tally_text`, which
+reads the app's catalogues without Flask; JSON stays English.
 
 Files past a limit of :mod:`voting.aggregation.preflib_body` (size,
 alternatives, preference lines, lines x alternatives, multiplicity) are
@@ -14,9 +16,7 @@ refused before anything is allocated, with the limit and the line.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import sys
 from pathlib import Path
@@ -24,121 +24,149 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from voting.aggregation import METHODS, AggregationError, Profile, tally
+from voting.aggregation import METHODS, AggregationError, tally
 from voting.aggregation.condorcet import MATRIX_DETAILS_UP_TO
 from voting.aggregation.consensus import consensus_report, method_agreement
-from voting.aggregation.preflib import (
-    DATA_TYPES,
-    format_order,
-    parse_order,
-    read_preflib,
-)
+from voting.aggregation.preflib import DATA_TYPES, read_preflib
 from voting.aggregation.preflib_body import MAX_FILE_BYTES
-from voting.aggregation.report import format_ranking, format_tally_text, jsonable
+from voting.aggregation.report import jsonable
+from voting.tally_input import TallyError, weighted_profile
+from voting.tally_text import (
+    LANGUAGES,
+    N_,
+    _,
+    language_from_environment,
+    method_label,
+    package_text,
+    render_text,
+    use,
+)
+
+#: The command's help, one msgid per paragraph (click rewraps them).
+HELP_PARAGRAPHS = (
+    N_("Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result."),
+    N_(
+        "Option ids in the output are the file's alternative numbers. JSON output "
+        'has the shape {"method", "ranking", "scores", "winner", "ties", '
+        '"consensus", "params", ...}; with --method all it holds every method '
+        'under "methods" plus the agreement table, and a method that fails is '
+        'reported on its own line (JSON: {"method", "error"}) while the others '
+        "are printed. Above 500 options the m x m matrices are left out "
+        '("pairwise": null). Progress goes to stderr for steps longer than a '
+        "second. Errors exit with status 2."
+    ),
+    N_(
+        '--weights FILE is a CSV with the header "order,weight" and one row per '
+        'distinct order of FILE: the order as PrefLib writes it, quoted ("1,{2,3},4"), '
+        "and the total weight of the ballots with that order (as exported when "
+        "per-delegation weighting was applied)."
+    ),
+)
+HELP = "\n\n".join(HELP_PARAGRAPHS)
 
 
-class TallyError(click.ClickException):
-    """A user error: printed as one line on stderr, exit code 2."""
+class TranslatedCommand(click.Command):
+    """A command whose help is in the reader's language: ``--lang`` (read
+    ahead of click's parsing, since ``--help`` comes first) or the locale's
+    environment."""
 
-    exit_code = 2
+    def parse_args(self, ctx, args):
+        lang = None
+        for i, arg in enumerate(args):
+            if arg == "--lang" and i + 1 < len(args):
+                lang = args[i + 1]
+            elif arg.startswith("--lang="):
+                lang = arg.partition("=")[2]
+        use(lang if lang in LANGUAGES else language_from_environment())
+        return super().parse_args(ctx, args)
 
-
-def read_weights(text, m):
-    """Parse a weights CSV into ``{order key: weight}``.
-
-    Format: a header row ``order,weight``, then one row per distinct order of
-    the PrefLib file: the order exactly as PrefLib writes it (quoted, since it
-    holds commas), and the *total* weight of the ballots with that order, e.g.::
-
-        order,weight
-        "1,{2,3},4",0.75
-        "2,1",1.25
-
-    Orders are matched as weak orders (``{2,3}`` = ``{3,2}``). Every order of
-    the PrefLib file needs a row, and no row may name an order the file lacks.
-    """
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["order", "weight"]:
-        raise TallyError("weights file: the first row must be 'order,weight'")
-    out = {}
-    for n, row in enumerate(rows[1:], 2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != 2:
-            raise TallyError(
-                f"weights file line {n}: expected 2 columns (quote the order), "
-                f"got {len(row)}"
-            )
+    def get_help(self, ctx):
+        params = [(p, p.help) for p in self.params if getattr(p, "help", None)]
+        saved = self.help
         try:
-            tiers = parse_order(row[0], m, True, f"weights file line {n}")
-        except AggregationError as exc:
-            raise TallyError(str(exc)) from None
-        try:
-            w = float(row[1])
-        except ValueError:
-            raise TallyError(
-                f"weights file line {n}: weight {row[1]!r} is not a number"
-            ) from None
-        key = tuple(frozenset(t) for t in tiers)
-        if key in out:
-            raise TallyError(f"weights file line {n}: order {row[0]!r} repeated")
-        out[key] = w
-    return out
+            for p, text in params:
+                p.help = _(text)
+            self.help = "\n\n".join(_(t) for t in HELP_PARAGRAPHS)
+            return super().get_help(ctx)
+        finally:
+            self.help = saved
+            for p, text in params:
+                p.help = text
 
 
-@click.command("tally")
+@click.command("tally", cls=TranslatedCommand, help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--method",
     "method_name",
     default="schulze",
     show_default=True,
-    help="schulze, ranked_pairs, copeland, borda, irv, kemeny, mean_rank or all.",
+    help=N_("schulze, ranked_pairs, copeland, borda, irv, kemeny, mean_rank or all."),
 )
 @click.option(
     "--strength",
     type=click.Choice(["winning", "margin", "ratio"]),
     default="winning",
     show_default=True,
-    help="Schulze link strength.",
+    help=N_("Schulze link strength."),
 )
 @click.option(
     "--unranked",
     type=click.Choice(["last", "ignore"]),
     default="last",
     show_default=True,
-    help="Unranked options tied last, or left out of that ballot's comparisons.",
+    help=N_("Unranked options tied last, or left out of that ballot's comparisons."),
 )
 @click.option(
     "--tie-break",
     type=click.Choice(["none", "borda", "earlier-rounds"]),
     default="none",
     show_default=True,
-    help="Declared tie-break: Borda score, then a shuffle seeded with --seed; "
-    "or earlier-rounds (instant-runoff only: the latest earlier round where "
-    "the tied options' counts differ).",
+    help=N_(
+        "Declared tie-break: Borda score, then a shuffle seeded with --seed; "
+        "or earlier-rounds (instant-runoff only: the latest earlier round where "
+        "the tied options' counts differ)."
+    ),
 )
 @click.option(
     "--time-budget",
     type=click.FloatRange(min=0),
     default=10.0,
     show_default=True,
-    help="Seconds an approximation may run (Kemeny above 20 options).",
+    help=N_("Seconds an approximation may run (Kemeny above 20 options)."),
 )
-@click.option("--seed", type=int, default=None, help="Public seed of the tie-break.")
+@click.option(
+    "--kemeny-above-limit",
+    type=click.Choice(["approximate", "refuse"]),
+    default="approximate",
+    show_default=True,
+    help=N_(
+        "Kemeny above its exact limit (20 options): a local search within "
+        "--time-budget, labelled approximate, or a refusal naming the limit and "
+        "the methods that apply."
+    ),
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help=N_("Public seed of the tie-break."),
+)
 @click.option(
     "--weights",
     "weights_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="CSV 'order,weight' giving each order's total weight (delegation weighting).",
+    help=N_(
+        "CSV 'order,weight' giving each order's total weight (delegation weighting)."
+    ),
 )
 @click.option(
     "--top",
     type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="k of the method-agreement table (top k the same or not).",
+    help=N_("k of the method-agreement table (top k the same or not)."),
 )
 @click.option(
     "--format",
@@ -146,6 +174,15 @@ def read_weights(text, m):
     type=click.Choice(["json", "text"]),
     default="json",
     show_default=True,
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help=N_(
+        "Language of the text output and the messages (default: LANGUAGE, "
+        "LC_ALL, LC_MESSAGES or LANG; else English). JSON stays English."
+    ),
 )
 def tally_command(
     file,
@@ -155,74 +192,61 @@ def tally_command(
     tie_break,
     seed,
     time_budget,
+    kemeny_above_limit,
     weights_file,
     top,
     fmt,
+    lang,
 ):
-    """Tally a PrefLib .soc/.soi/.toc/.toi FILE and print the result.
-
-    Option ids in the output are the file's alternative numbers. JSON output
-    has the shape {"method", "ranking", "scores", "winner", "ties",
-    "consensus", "params", ...}; with --method all it holds every method under
-    "methods" plus the agreement table, and a method that fails is reported
-    on its own line (JSON: {"method", "error"}) while the others are printed.
-    Above 500 options the m x m matrices are left out ("pairwise": null).
-    Progress goes to stderr for steps longer than a second. Errors exit with
-    status 2.
-
-    --weights FILE is a CSV with the header "order,weight" and one row per
-    distinct order of FILE: the order as PrefLib writes it, quoted
-    ("1,{2,3},4"), and the total weight of the ballots with that order (as
-    exported when per-delegation weighting was applied).
-    """
+    """The command (its help: :data:`HELP`); the work is
+    :func:`weighted_profile`, :func:`_run_method` and :func:`render_text`."""
+    use(lang or language_from_environment())
     if method_name != "all" and method_name not in METHODS:
         raise TallyError(
-            f"unknown method {method_name!r}; choose one of: "
-            + ", ".join([*METHODS, "all"])
+            _(
+                "unknown method %(method)s; choose one of: %(methods)s",
+                method=repr(method_name),
+                methods=", ".join([*METHODS, "all"]),
+            )
         )
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             raise TallyError(
-                f"{file.name} has {size:,} bytes, over the limit of "
-                f"{MAX_FILE_BYTES:,} bytes"
+                _(
+                    "%(file)s has %(size)s bytes, over the limit of %(limit)s bytes",
+                    file=file.name,
+                    size=f"{size:,}",
+                    limit=f"{MAX_FILE_BYTES:,}",
+                )
             )
         raw = file.read_bytes()
     except OSError as exc:
-        raise TallyError(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise TallyError(
+            _(
+                "cannot read %(file)s: %(reason)s",
+                file=str(file),
+                reason=exc.strerror or exc,
+            )
+        ) from None
     ext = file.suffix.lower().lstrip(".")
     try:
         data = read_preflib(raw, ext if ext in DATA_TYPES else None, unranked)
         if data.extension:
             click.echo(
-                f"Note: {file.name} holds DATA TYPE {data.data_type}, which a "
-                f".{data.extension} file admits: read as {data.data_type}.",
+                _(
+                    "Note: %(file)s holds DATA TYPE %(type)s, which a .%(ext)s "
+                    "file admits: read as %(type)s.",
+                    file=file.name,
+                    type=data.data_type,
+                    ext=data.extension,
+                ),
                 err=True,
             )
-        if weights_file is not None:
-            try:
-                wtext = weights_file.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise TallyError(f"cannot read {weights_file}: {exc}") from None
-            weights = read_weights(wtext, len(data.options))
-            ballots = []
-            for _count, tiers in data.orders:
-                key = tuple(frozenset(t) for t in tiers)
-                if key not in weights:
-                    raise TallyError(
-                        "weights file: no weight for the order " + format_order(tiers)
-                    )
-                ballots.append((tiers, weights.pop(key)))
-            if weights:
-                raise TallyError(
-                    f"weights file: {len(weights)} order(s) do not appear "
-                    f"in {file.name}"
-                )
-            profile = Profile(data.options, ballots, unranked)
-        else:
-            profile = data.profile
+        profile = weighted_profile(data, weights_file, file.name, unranked)
     except AggregationError as exc:
-        raise TallyError(str(exc)) from None
+        raise TallyError(package_text(str(exc))) from None
+    _build_matrix(profile)
     names = list(METHODS) if method_name == "all" else [method_name]
     tallies, failures = {}, {}
     for n in names:
@@ -234,19 +258,20 @@ def tally_command(
                 tie_break=None if tie_break == "none" else tie_break.replace("-", "_"),
                 seed=seed,
                 time_budget=time_budget,
+                above_exact_limit=kemeny_above_limit,
             )
         except (AggregationError, MemoryError, RecursionError) as exc:
             if method_name != "all":
                 raise TallyError(_failure(n, exc)) from None
-            failures[n] = _failure(n, exc)
-            click.echo(failures[n], err=True)
+            failures[n] = exc
+            click.echo(_failure(n, exc), err=True)
         except Exception as exc:  # noqa: BLE001 - one method must not sink the rest
             if method_name != "all":
                 raise
-            failures[n] = _failure(n, exc)
-            click.echo(failures[n], err=True)
+            failures[n] = exc
+            click.echo(_failure(n, exc), err=True)
     if not tallies:
-        raise TallyError("every method failed")
+        raise TallyError(_("every method failed"))
     consensus = consensus_report(profile)
     source = {
         "file": file.name,
@@ -269,7 +294,7 @@ def tally_command(
                     n: (
                         _tally_json(tallies[n], consensus, matrices)
                         if n in tallies
-                        else {"method": n, "error": failures[n]}
+                        else {"method": n, "error": _failure(n, failures[n], False)}
                     )
                     for n in names
                 },
@@ -282,41 +307,22 @@ def tally_command(
         out["source"] = source
         click.echo(json.dumps(jsonable(out), ensure_ascii=False, indent=2))
         return
-    lines = [
-        f"{data.header.get('TITLE') or file.name}: {source['voters']} voters, "
-        f"{len(data.options)} options ({data.data_type}), sha256 {source['sha256']}"
-    ]
-    for n in names:
-        if n in tallies:
-            lines += ["", format_tally_text(tallies[n], data.names)]
-        else:
-            lines += ["", failures[n]]
-    if method_name == "all":
-        agree = method_agreement(tallies, top)
-        lines += ["", f"Method agreement (top {top} same / Kendall tau-b):"]
-        for pair in agree["pairs"]:
-            tau = pair["kendall_tau"]
-            lines.append(
-                f"  {pair['a']:>12} vs {pair['b']:<12} "
-                f"{'same' if pair['top_k_same'] else 'differ':<6} "
-                f"tau {'-' if tau is None else f'{tau:.3f}'}"
-            )
-        lines.append(
-            "  top: "
-            + " | ".join(
-                f"{n}: {format_ranking(t.ranking, data.names, top)}"
-                for n, t in tallies.items()
-            )
+    title = data.header.get("TITLE") or file.name
+    agreement = method_agreement(tallies, top) if method_name == "all" else None
+    text_failures = {n: _failure(n, e) for n, e in failures.items()}
+    click.echo(
+        render_text(
+            data,
+            title,
+            source,
+            names,
+            tallies,
+            text_failures,
+            top,
+            agreement,
+            consensus,
         )
-    w, pv = consensus["kendall_w"], consensus["p_value"]
-    share = consensus["supermajority_share"]
-    text = "Consensus: Kendall's W " + ("-" if w is None else f"{w:.4f}")
-    if pv is not None:
-        text += f" (p = {pv:.3g})"
-    if share is not None:
-        text += f", pairs decided by >= 2/3: {share:.0%}"
-    lines += ["", text]
-    click.echo("\n".join(lines))
+    )
 
 
 def _tally_json(t, consensus, matrices=True):
@@ -325,29 +331,36 @@ def _tally_json(t, consensus, matrices=True):
     return d
 
 
-def _failure(name, exc):
-    """One line naming the method and what went wrong."""
+def _failure(name, exc, translated=True):
+    """One line naming the method and what went wrong (English for JSON)."""
     if isinstance(exc, MemoryError):
-        what = "out of memory"
+        what = _("out of memory") if translated else "out of memory"
     elif isinstance(exc, (AggregationError, RecursionError)):
         what = str(exc) or type(exc).__name__
+        what = package_text(what) if translated else what
     else:
         what = f"{type(exc).__name__}: {exc}"
-    return f"{METHODS[name].label} ({name}) failed: {what}"
+    if not translated:
+        return f"{METHODS[name].label} ({name}) failed: {what}"
+    label = method_label(name)
+    return _(
+        "%(label)s (%(method)s) failed: %(what)s", label=label, method=name, what=what
+    )
 
 
-def _run_method(profile, name, **kwargs):
-    """One method, with a progress bar per step on stderr (shown only once a
-    step has run for a second)."""
+def _progress_bars(label=None):
+    """``(progress, close)``: a ``progress(step, done, total)`` callback that
+    draws one bar per step on stderr, shown only once a step has run for a
+    second, and the function closing them."""
     bars = {}
-    label = METHODS[name].label
 
     def progress(step, done, total):
         bar = bars.get(step)
         if bar is None:
+            desc = package_text(step)
             bar = bars[step] = tqdm(
                 total=total,
-                desc=f"{label}: {step}",
+                desc=f"{label}: {desc}" if label else desc,
                 file=sys.stderr,
                 delay=1.0,
                 leave=False,
@@ -356,11 +369,31 @@ def _run_method(profile, name, **kwargs):
         bar.total = total
         bar.update(done - bar.n)
 
+    def close():
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def _build_matrix(profile):
+    """The pairwise matrix, built before the methods read it (a bar for a
+    large profile)."""
+    progress, close = _progress_bars()
+    try:
+        profile.build_pairwise(progress)
+    finally:
+        close()
+
+
+def _run_method(profile, name, **kwargs):
+    """One method, with a progress bar per step on stderr (shown only once a
+    step has run for a second)."""
+    progress, close = _progress_bars(method_label(name))
     try:
         return tally(profile, name, progress=progress, **kwargs)
     finally:
-        for bar in bars.values():
-            bar.close()
+        close()
 
 
 if __name__ == "__main__":  # pragma: no cover

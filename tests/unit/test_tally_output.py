@@ -153,6 +153,79 @@ def test_ranked_pairs_at_its_bound_says_why_in_every_format(tmp_path, monkeypatc
         assert "exceeded the search bound" in out
 
 
+class FakeBars:
+    """Stands in for tqdm: records each bar's keywords and its updates."""
+
+    def __init__(self):
+        self.made = []
+
+    def __call__(self, **kw):
+        import sys
+
+        kw["to_stderr"] = kw.pop("file") is sys.stderr  # CliRunner's
+        self.made.append(kw)
+        return self.Bar(kw)
+
+    class Bar:
+        def __init__(self, kw):
+            self.kw, self.n, self.total = kw, 0, kw["total"]
+
+        def update(self, k):
+            self.n += k
+            self.kw["n"] = self.n
+
+        def close(self):
+            self.kw["closed"] = True
+
+
+def test_the_pairwise_matrix_has_its_bar_above_the_threshold(tmp_path, monkeypatch):
+    import voting.aggregation.pairwise as pw
+    import voting.tally_cli as cli
+
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    bars = FakeBars()
+    monkeypatch.setattr(cli, "tqdm", bars)
+    assert run(f).exit_code == 0  # 4 options: below the threshold, no bar
+    assert "pairwise matrix" not in {kw["desc"] for kw in bars.made}
+    monkeypatch.setattr(pw, "PROGRESS_FROM", 1)
+    bars.made.clear()
+    assert run(f, "--format", "text").exit_code == 0
+    (matrix,) = [kw for kw in bars.made if kw["desc"] == "pairwise matrix"]
+    assert matrix["to_stderr"] and matrix["delay"] == 1.0 and matrix["closed"]
+    assert matrix["n"] == matrix["total"] > 0
+    bars.made.clear()
+    assert run(f, "--lang", "es").exit_code == 0
+    assert "matriz de pares" in {kw["desc"] for kw in bars.made}
+
+
+@pytest.mark.parametrize("unranked", ["last", "ignore"])
+def test_build_pairwise_reports_its_step_and_gives_the_same_matrix(unranked):
+    from itertools import permutations
+
+    import numpy as np
+
+    from voting.aggregation import Profile
+
+    # 20 orders of weight 10 (a large group: counted, then scaled) and 40
+    # orders of assorted weights (the matrix-vector product): two passes
+    pairs = list(permutations(range(5), 2))
+    ballots = [([[a], [b]], 1) for a, b in pairs for _ in range(10)]
+    triples = list(permutations(range(5), 3))[:40]
+    ballots += [([[a], [b], [c]], 0.5 + i / 7) for i, (a, b, c) in enumerate(triples)]
+    calls = []
+    p = Profile(range(5), ballots, unranked)
+    P = p.build_pairwise(lambda *a: calls.append(a), report_from=1)
+    assert P is p.pairwise  # kept
+    assert calls and {step for step, _, _ in calls} == {"pairwise matrix"}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][2] == 2 * 5
+    fresh = Profile(range(5), ballots, unranked).pairwise
+    assert np.array_equal(P, fresh)
+    quiet = []
+    Profile(range(5), ballots, unranked).build_pairwise(quiet.append)
+    assert quiet == []  # below the default threshold
+
+
 def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
     import sys
 
@@ -178,3 +251,53 @@ def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
     descs = {kw["desc"] for kw in made}
     assert {"Schulze: links", "Schulze: strongest paths"} <= descs
     assert all(kw["to_stderr"] and kw["delay"] == 1.0 for kw in made)
+
+
+APPLY_AT_24 = "schulze, ranked_pairs, copeland, borda, irv, mean_rank"
+
+
+def test_kemeny_above_its_limit_may_be_refused(tmp_path):
+    f = preflib(tmp_path, "cyclic", 24, cyclic(24), ext="soc")
+    r = run(f, "--method", "kemeny", "--kemeny-above-limit", "refuse")
+    assert r.exit_code == 2 and r.stdout == "" and "Traceback" not in r.output
+    line = r.stderr.strip()
+    assert "\n" not in line and line.startswith("Error: Kemeny–Young (kemeny) failed")
+    assert "24 options exceed the exact limit of 20" in line
+    assert "approximation was refused" in line
+    assert line.endswith(f"the methods that apply at 24 options: {APPLY_AT_24}")
+    # the default still approximates, within the budget, and says so
+    d = json.loads(run(f, "--method", "kemeny", "--time-budget", "0").stdout)
+    assert d["exact"] is False and "local search" in d["notes"][0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_refused_kemeny_is_its_own_failure_under_method_all(tmp_path, fmt):
+    f = preflib(tmp_path, "cyclic", 24, cyclic(24), ext="soc")
+    r = run(f, "--method", "all", "--kemeny-above-limit", "refuse", "--format", fmt)
+    assert r.exit_code == 0 and r.exception is None
+    assert "Kemeny–Young (kemeny) failed: 24 options exceed" in r.stderr
+    if fmt == "json":
+        d = json.loads(r.stdout)
+        assert set(d["methods"]["kemeny"]) == {"method", "error"}
+        assert d["methods"]["kemeny"]["error"].endswith(APPLY_AT_24)
+        assert all("ranking" in d["methods"][n] for n in METHODS if n != "kemeny")
+    else:
+        assert "Kemeny–Young (kemeny) failed: 24 options exceed" in r.stdout
+        assert "Schulze (schulze)" in r.stdout and "Mean rank (mean_rank)" in r.stdout
+
+
+def test_refuse_changes_nothing_within_the_exact_limit(tmp_path):
+    f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
+    r = run(f, "--method", "kemeny", "--kemeny-above-limit", "refuse")
+    assert r.exit_code == 0 and json.loads(r.stdout)["exact"] is True
+
+
+def test_the_package_refuses_or_rejects_an_unknown_choice():
+    from voting.aggregation import AggregationError, Profile, tally
+
+    p = Profile(range(21), [([list(range(21))], 1)])
+    with pytest.raises(AggregationError, match="exceed the exact limit of 20"):
+        tally(p, "kemeny", above_exact_limit="refuse")
+    with pytest.raises(AggregationError, match="use approximate or refuse"):
+        tally(p, "kemeny", above_exact_limit="never")
+    assert tally(p, "schulze", above_exact_limit="refuse").exact

@@ -14,6 +14,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from .preflib_examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,15 +48,19 @@ def run(args, tmp_path, extra_path=()):
     )
 
 
-def test_the_standalone_script_imports_no_flask(tmp_path):
+@pytest.mark.parametrize("lang", [[], ["--lang", "es"]])
+def test_the_standalone_script_imports_no_flask(tmp_path, lang):
     script = PYPROJECT["project"]["scripts"]["prioriza-tally"]
     assert script == "voting.tally_cli:tally_command"
-    r = run(["-m", "voting.tally_cli"], tmp_path)
+    r = run(["-m", "voting.tally_cli", *lang], tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "Tennessee capital example" in r.stdout
+    if lang:  # the catalogues are read without Flask (nor Babel)
+        assert "100 votantes, 4 opciones" in r.stdout and "ganador:" in r.stdout
     mods = imported(r.stderr)
-    assert "voting.aggregation" in mods
-    assert not {m for m in mods if m.split(".")[0] in ("flask", "sqlalchemy")}
+    assert "voting.aggregation" in mods and "voting.tally_text" in mods
+    banned = ("flask", "flask_babel", "sqlalchemy", "babel")
+    assert not {m for m in mods if m.split(".")[0] in banned}
 
 
 def test_flask_tally_does_not_load_the_app(tmp_path):

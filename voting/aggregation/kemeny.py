@@ -36,7 +36,15 @@ import time
 import numpy as np
 
 from .condorcet import copeland
-from .registry import Outcome, below_counts, condorcet_winner, layer_relation, method
+from .profile import AggregationError
+from .registry import (
+    METHODS,
+    Outcome,
+    below_counts,
+    condorcet_winner,
+    layer_relation,
+    method,
+)
 from .scoring import borda
 
 EXACT_LIMIT = 20
@@ -198,7 +206,9 @@ def kemeny(p, ctx):
     seeded random starts), stopped at the time budget (10 s by default; the
     note gives it), returns one good strict ranking marked ``exact: false``;
     it names a winner only when a Condorcet winner heads it (a Condorcet
-    winner heads every optimal ranking). The details give the disagreement
+    winner heads every optimal ranking). With ``above_exact_limit="refuse"``
+    it raises :class:`AggregationError` instead, naming the limit and the
+    methods that apply at that size. The details give the disagreement
     (distance) and the agreement (Kemeny score, ``sum over x before y of
     P[x,y]``). Unranked options count through ``P`` as the profile's
     ``unranked`` rule says: under ``"last"`` below every ranked option,
@@ -206,6 +216,13 @@ def kemeny(p, ctx):
     """
     P, m = p.pairwise, p.m
     notes, proven = [], False
+    if m > EXACT_LIMIT and ctx.above_exact_limit == "refuse":
+        others = ", ".join(n for n in METHODS if n != "kemeny")
+        raise AggregationError(
+            f"{m} options exceed the exact limit of {EXACT_LIMIT} and the "
+            f"approximation was refused; the methods that apply at {m} "
+            f"options: {others}"
+        )
     if m <= EXACT_LIMIT:
         tiers, order, cost = kemeny_exact(P, p.tolerance, ctx.tie_order)
         exact = True

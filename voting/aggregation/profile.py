@@ -22,6 +22,8 @@ from itertools import chain
 
 import numpy as np
 
+from .pairwise import pairwise_matrix
+
 UNRANKED_MODES = ("last", "ignore")
 _TIER_TYPES = (list, tuple, set, frozenset)
 
@@ -166,38 +168,22 @@ class Profile:
 
         Under ``"ignore"`` a ballot counts for (x, y) only if it ranks both.
         """
-        m = self.m
-        ranks, w = self.ranks, self.weights
-        P = np.zeros((m, m))
-        if not len(w):
-            return P
-        if m < 127:
-            ranks = ranks.astype(np.int8)
-        # Right-hand side: under "ignore" an unranked y compares as -1, so
-        # "x above y" can only hold when y is ranked.
-        rhs = np.where(self.ranked, ranks, -1) if self.unranked == "ignore" else ranks
-        # Counting booleans is several times faster than a float
-        # matrix-vector product, so rows are grouped by weight (most ballots
-        # share a few weights: counts of identical ballots) and each large
-        # group is counted, then scaled; the remaining rows use the product.
-        values, klass, sizes = np.unique(w, return_inverse=True, return_counts=True)
-        big = [k for k in np.argsort(-sizes)[:8] if sizes[k] * 32 >= len(w)]
-        rest = np.ones(len(w), dtype=bool)
-        for k in big:
-            rows = klass == k
-            rest &= ~rows
-            if values[k] == 0:
-                continue
-            r, rr = (ranks, rhs) if rows.all() else (ranks[rows], rhs[rows])
-            for x in range(m):
-                P[x] += values[k] * np.count_nonzero(r[:, x : x + 1] < rr, axis=0)
-        if rest.any():
-            r, rr, wr = ranks[rest], rhs[rest], w[rest]
-            buf = np.empty(r.shape)
-            for x in range(m):
-                np.less(r[:, x : x + 1], rr, out=buf)
-                P[x] += wr @ buf
-        return P
+        return self.build_pairwise()
+
+    def build_pairwise(self, progress=None, report_from=None):
+        """Build :attr:`pairwise` now (kept for every later read), reporting
+        ``progress("pairwise matrix", done, total)`` for a large profile
+        (:mod:`.pairwise`: from ``report_from`` comparisons)."""
+        if "pairwise" not in self.__dict__:
+            self.__dict__["pairwise"] = pairwise_matrix(
+                self.ranks,
+                self.ranked,
+                self.weights,
+                self.unranked,
+                progress,
+                report_from,
+            )
+        return self.__dict__["pairwise"]
 
     @cached_property
     def support(self):

@@ -87,6 +87,9 @@ class Context:
     progress: object = None
     #: Seconds an approximation may run (Kemeny above its exact limit).
     time_budget: float = 10.0
+    #: Kemeny above its exact limit: ``"approximate"`` (the local search
+    #: within ``time_budget``, marked inexact) or ``"refuse"``.
+    above_exact_limit: str = "approximate"
 
     def report(self, step, done, total):
         """Forward progress to the callback, if any."""

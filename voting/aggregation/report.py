@@ -138,19 +138,22 @@ def format_ranking(ranking, names=None, top=None):
     return "  ".join(parts)
 
 
-def format_tally_text(t, names=None, labels=None):
+def format_tally_text(t, names=None, labels=None, translate=None):
     """Human-readable block for one tally (the CLI's ``--format text``).
 
     The whole ranking, ties marked, scores exact (:func:`format_number`), and
     every convention the JSON states: the score's meaning, the unranked
     options' rule, Schulze's link strength, the tie rule and declared
     tie-break, exactness and why no winner is given. ``labels`` translates
-    the line captions (a dict; English by default) so that the pure package
+    the line captions (a dict; English by default) and ``translate`` the
+    package's own sentences (method label, why no winner, score meaning, tie
+    rule, notes; a function of the English text), so that the pure package
     needs no translation machinery.
     """
     names = names or {}
     lab = dict(TEXT_LABELS, **(labels or {}))
-    lines = [f"{t.label} ({t.method})"]
+    tr = translate or str
+    lines = [f"{tr(t.label)} ({t.method})"]
     pos = t.position()
     for tier in t.ranking:
         tied = f" ({lab['tied']})" if len(tier) > 1 else ""
@@ -165,11 +168,11 @@ def format_tally_text(t, names=None, labels=None):
         + (
             str(names.get(winner, winner))
             if winner is not None
-            else f"{lab['none']} ({t.winner_reason})"
+            else f"{lab['none']} ({tr(t.winner_reason)})"
         )
     )
     lines.append(f"  {lab['exact']}: {lab['yes'] if t.exact else lab['no']}")
-    lines.append(f"  {lab['score_meaning']}: {t.params.get('score', '')}")
+    lines.append(f"  {lab['score_meaning']}: {tr(t.params.get('score', ''))}")
     unranked = t.params.get("unranked", "")
     lines.append(
         f"  {lab['unranked']}: {unranked} ({lab.get('unranked_' + unranked, '')})"
@@ -179,38 +182,54 @@ def format_tally_text(t, names=None, labels=None):
         lines.append(
             f"  {lab['strength']}: {strength} ({lab.get('strength_' + strength, '')})"
         )
-    lines.append(f"  {lab['tie_break']}: {t.params.get('tie_break', 'none')}")
+    tie_break = t.params.get("tie_break", "none")
+    about = lab.get("tie_break_" + tie_break)
+    lines.append(
+        f"  {lab['tie_break']}: {tie_break}" + (f" ({about})" if about else "")
+    )
     if "seed" in t.params:
         lines.append(f"  {lab['seed']}: {t.params['seed']}")
     if t.consensus.get("kendall_w") is not None:
         lines.append(f"  Kendall's W: {format_number(t.consensus['kendall_w'])}")
-    lines.append(f"  {lab['tie_rule']}: {t.params.get('tie_rule', '')}")
+    lines.append(f"  {lab['tie_rule']}: {tr(t.params.get('tie_rule', ''))}")
     for n in t.notes:
-        lines.append(f"  {lab['note']}: {n}")
+        lines.append(f"  {lab['note']}: {tr(n)}")
     return "\n".join(lines)
 
 
-#: Captions of :func:`format_tally_text` (callers pass translations).
+def N_(text):
+    """Marks a caption for the catalogues' extraction (pybabel's ``N_``
+    keyword); returns it unchanged: the translating is the caller's."""
+    return text
+
+
+#: Captions of :func:`format_tally_text` (callers pass translations; the
+#: msgids of the catalogues, which the command line looks up).
 TEXT_LABELS = {
-    "tied": "tied",
-    "score": "score",
-    "winner": "winner",
-    "none": "none",
-    "exact": "exact",
-    "yes": "yes",
-    "no": "no",
-    "score_meaning": "scores",
-    "unranked": "unranked options",
-    "unranked_last": "tied with each other below every ranked option",
-    "unranked_ignore": "left out of that ballot's comparisons",
-    "strength": "Schulze link strength",
-    "strength_winning": "winning votes, P[x,y]",
-    "strength_margin": "margins, P[x,y] - P[y,x]",
-    "strength_ratio": "ratio, P[x,y] / P[y,x]",
-    "tie_break": "declared tie-break",
-    "seed": "tie-break seed",
-    "tie_rule": "tie rule",
-    "note": "note",
+    "tied": N_("tied"),
+    "score": N_("score"),
+    "winner": N_("winner"),
+    "none": N_("none"),
+    "exact": N_("exact"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "score_meaning": N_("scores"),
+    "unranked": N_("unranked options"),
+    "unranked_last": N_("tied with each other below every ranked option"),
+    "unranked_ignore": N_("left out of that ballot's comparisons"),
+    "strength": N_("Schulze link strength"),
+    "strength_winning": N_("winning votes, P[x,y]"),
+    "strength_margin": N_("margins, P[x,y] - P[y,x]"),
+    "strength_ratio": N_("ratio, P[x,y] / P[y,x]"),
+    "tie_break": N_("declared tie-break"),
+    "tie_break_none": N_("ties are reported"),
+    "tie_break_borda": N_("Borda score, then a shuffle drawn from the seed"),
+    "tie_break_earlier_rounds": N_(
+        "the latest earlier round where the tied options' counts differ"
+    ),
+    "seed": N_("tie-break seed"),
+    "tie_rule": N_("tie rule"),
+    "note": N_("note"),
 }
 
 

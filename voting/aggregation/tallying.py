@@ -32,6 +32,7 @@ from .report import Tally
 from .scoring import tie_break_order
 
 STRENGTHS = ("winning", "margin", "ratio")
+ABOVE_EXACT_LIMIT = ("approximate", "refuse")
 TIE_BREAKS = (None, "none", "borda", "earlier_rounds")
 
 
@@ -48,6 +49,7 @@ def tally(
     seed=None,
     progress=None,
     time_budget=10.0,
+    above_exact_limit="approximate",
 ):
     """Run one method on a profile and return a :class:`Tally`.
 
@@ -55,7 +57,9 @@ def tally(
     (ties reported), ``"borda"`` (Borda, then ``random.Random(seed)``; no
     seed means seed 0, recorded like any other) or ``"earlier_rounds"``
     (instant-runoff only, see the module doc). ``progress`` and
-    ``time_budget``: see the module doc.
+    ``time_budget``: see the module doc. ``above_exact_limit``: Kemeny
+    above its exact limit approximates (``"approximate"``) or raises
+    :class:`AggregationError` naming the methods that apply (``"refuse"``).
     """
     if not isinstance(profile, Profile):
         raise AggregationError("tally() needs a Profile")
@@ -70,6 +74,11 @@ def tally(
     if tie_break not in TIE_BREAKS:
         raise AggregationError(
             f"unknown tie-break {tie_break!r}; use none, borda or earlier_rounds"
+        )
+    if above_exact_limit not in ABOVE_EXACT_LIMIT:
+        raise AggregationError(
+            f"unknown above_exact_limit {above_exact_limit!r}; use approximate "
+            "or refuse"
         )
     tie_break = None if tie_break == "none" else tie_break
     if seed is not None and not isinstance(seed, int):
@@ -86,6 +95,7 @@ def tally(
         tie_break=tie_break,
         progress=progress,
         time_budget=time_budget,
+        above_exact_limit=above_exact_limit,
     )
     out = spec.func(profile, ctx)
     tiers = out.tiers

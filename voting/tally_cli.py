@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from voting.aggregation import METHODS, AggregationError, tally
 from voting.aggregation.condorcet import MATRIX_DETAILS_UP_TO
@@ -348,21 +348,35 @@ def _failure(name, exc, translated=True):
     )
 
 
+#: A step's bar appears once the step has run this long (seconds).
+SHOW_AFTER = 1.0
+
+
+def make_bar(**kw):
+    """A tqdm bar; tqdm (about 50 ms to import) is loaded with the first one,
+    so a quick tally never pays for it."""
+    from tqdm import tqdm
+
+    return tqdm(**kw)
+
+
 def _progress_bars(label=None):
     """``(progress, close)``: a ``progress(step, done, total)`` callback that
-    draws one bar per step on stderr, shown only once a step has run for a
-    second, and the function closing them."""
-    bars = {}
+    draws one bar per step on stderr, shown only once a step has run for
+    :data:`SHOW_AFTER` seconds, and the function closing them."""
+    bars, started = {}, {}
 
     def progress(step, done, total):
         bar = bars.get(step)
         if bar is None:
+            since = started.setdefault(step, time.monotonic())
+            if time.monotonic() - since < SHOW_AFTER:
+                return
             desc = package_text(step)
-            bar = bars[step] = tqdm(
+            bar = bars[step] = make_bar(
                 total=total,
                 desc=f"{label}: {desc}" if label else desc,
                 file=sys.stderr,
-                delay=1.0,
                 leave=False,
                 dynamic_ncols=True,
             )

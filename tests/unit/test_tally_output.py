@@ -184,14 +184,15 @@ def test_the_pairwise_matrix_has_its_bar_above_the_threshold(tmp_path, monkeypat
 
     f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
     bars = FakeBars()
-    monkeypatch.setattr(cli, "tqdm", bars)
+    monkeypatch.setattr(cli, "make_bar", bars)
+    monkeypatch.setattr(cli, "SHOW_AFTER", 0)
     assert run(f).exit_code == 0  # 4 options: below the threshold, no bar
     assert "pairwise matrix" not in {kw["desc"] for kw in bars.made}
     monkeypatch.setattr(pw, "PROGRESS_FROM", 1)
     bars.made.clear()
     assert run(f, "--format", "text").exit_code == 0
     (matrix,) = [kw for kw in bars.made if kw["desc"] == "pairwise matrix"]
-    assert matrix["to_stderr"] and matrix["delay"] == 1.0 and matrix["closed"]
+    assert matrix["to_stderr"] and matrix["closed"]
     assert matrix["n"] == matrix["total"] > 0
     bars.made.clear()
     assert run(f, "--lang", "es").exit_code == 0
@@ -227,30 +228,21 @@ def test_build_pairwise_reports_its_step_and_gives_the_same_matrix(unranked):
 
 
 def test_progress_bars_name_method_and_step_on_stderr(tmp_path, monkeypatch):
-    import sys
-
     import voting.tally_cli as cli
 
-    made = []
-
-    class Bar:
-        def __init__(self, **kw):
-            kw["to_stderr"] = kw.pop("file") is sys.stderr  # CliRunner's
-            made.append(kw)
-            self.n, self.total = 0, kw["total"]
-
-        def update(self, k):
-            self.n += k
-
-        def close(self):
-            made[-1]["closed"] = True
-
-    monkeypatch.setattr(cli, "tqdm", Bar)
+    bars = FakeBars()
+    made = bars.made
+    monkeypatch.setattr(cli, "make_bar", bars)
+    monkeypatch.setattr(cli, "SHOW_AFTER", 0)
     f = preflib(tmp_path, "small", 4, [(3, [1, 2, 3, 4]), (2, [2, 3, 1])])
     assert run(f).exit_code == 0
     descs = {kw["desc"] for kw in made}
     assert {"Schulze: links", "Schulze: strongest paths"} <= descs
-    assert all(kw["to_stderr"] and kw["delay"] == 1.0 for kw in made)
+    assert all(kw["to_stderr"] for kw in made)
+    # With the default wait, a quick tally draws no bar at all.
+    monkeypatch.setattr(cli, "SHOW_AFTER", 1.0)
+    made.clear()
+    assert run(f).exit_code == 0 and made == []
 
 
 APPLY_AT_24 = "schulze, ranked_pairs, copeland, borda, irv, mean_rank"

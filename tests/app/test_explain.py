@@ -59,8 +59,10 @@ def test_three_way_cycle_sentence(app):
         "Alpha beats Beta, Beta beats Gamma, Gamma beats Alpha: no option beats "
         "every other head to head."
     )
+    # The method is named in the sentence's language, as in the record's title.
     assert said(p, "ranked_pairs", lang="fr")[0].startswith(
-        "Alpha bat Beta, Beta bat Gamma, Gamma bat Alpha ; Ranked Pairs rompt"
+        "Alpha bat Beta, Beta bat Gamma, Gamma bat Alpha ; Paires classées "
+        "(Ranked Pairs) rompt"
     )
 
 

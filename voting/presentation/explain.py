@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..aggregation import explain as facts_of
+from .labels import method_label
 
 #: Why options share a place, per method (a clause after "because").
 TIE_REASONS = {
@@ -106,7 +107,7 @@ def sentences(result, names: dict, top_k: int, lang: str | None = None) -> list[
         with force_locale(lang):
             return sentences(result, names, top_k)
     facts = facts_of.explain(result.tally, result.profile, top_k)
-    label = result.tally.label
+    label = method_label(result.tally.method)
     out = [s for s in (_headline(facts, names, label),) if s]
     high = [t for t in facts.ties if t.place <= top_k]
     low = [t for t in facts.ties if t.place > top_k]
@@ -187,7 +188,24 @@ def _tie(tie, facts, names, label) -> str:
             place=tie.place,
             reason=reason,
         )
+    if tie.settled_by == "kept":
+        return _(
+            "%(options)s share place %(place)d because %(reason)s; the declared "
+            "tie-break does not separate them, so they stay tied.",
+            options=options,
+            place=tie.place,
+            reason=reason,
+        )
     order = " › ".join(names[o] for o in tie.order)
+    if tie.settled_by == "earlier_rounds":
+        return _(
+            "%(options)s tie under %(method)s because %(reason)s; the declared "
+            "tie-break by earlier rounds orders them: %(order)s.",
+            options=options,
+            method=label,
+            reason=reason,
+            order=order,
+        )
     if tie.settled_by == "borda":
         return _(
             "%(options)s tie under %(method)s because %(reason)s; the declared "

@@ -73,7 +73,7 @@ def test_three_way_cycle_sentence(app):
         ("ranked_pairs", "their order depends on which of equal majorities"),
         ("copeland", "they win the same number of head-to-head contests (0.5)"),
         ("borda", "they have the same Borda points (2)"),
-        ("irv", "they were tied for elimination in every round"),
+        ("irv", "they had the same number of votes in the count that decided"),
         ("kemeny", "rankings that fit the ballots equally well"),
         ("mean_rank", "they have the same mean rank (1.5)"),
     ],

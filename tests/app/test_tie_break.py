@@ -22,7 +22,7 @@ from tests import factories
 from tests.app.test_exports import pdf_text
 from voting import ballots, rounds
 from voting.extensions import db
-from voting.models import AuditEntry, Poll, RoundStatus
+from voting.models import AuditEntry, Poll, Proposal, RoundStatus
 
 #: (order of the option keys, how many ballots)
 BALLOTS = (("acb", 1), ("bca", 3), ("cab", 2))
@@ -73,25 +73,25 @@ def draft_poll(fac) -> Poll:
     return factories.make_poll(workshop, status=RoundStatus.DRAFT, secret=False)
 
 
-def vote_and_close(poll: Poll) -> None:
+def vote_and_close(poll: Poll, votes=BALLOTS) -> None:
     by_key = {o.key: o.id for o in poll.options}
     round_ = poll.rounds[0]
     rounds.open_round(round_.id, "test")
-    for order, n in BALLOTS:
+    for order, n in votes:
         for _ in range(n):
             voter = factories.make_participant(poll.event)
             ballots.cast(voter, round_.id, [[by_key[k]] for k in order])
     rounds.close_round(round_.id, "test")
 
 
-def declared(fac, tie_break) -> Poll:
+def declared(fac, tie_break, votes=BALLOTS) -> Poll:
     """A closed IRV round with the final-count tie, under ``tie_break``
     declared on the console's settings form before the round opened."""
     poll = draft_poll(fac)
     assert edit(fac, poll, settings(tie_break=tie_break)).status_code == 302
     db.session.refresh(poll)
     assert poll.tie_break == tie_break
-    vote_and_close(poll)
+    vote_and_close(poll, votes)
     return poll
 
 
@@ -136,7 +136,11 @@ def test_without_a_declared_rule_the_final_tie_stays_a_tie(fac, secretariat_clie
     shown = projector(fac, poll, "en")
     assert "Options marked = are tied" in shown
     assert "Declared tie-break" not in shown
-    assert "no tie-break is declared, so they stay tied" in shown
+    assert (
+        "B and C share place 1 because they had the same number of votes in the "
+        "count that decided between them; no tie-break is declared, so they stay "
+        "tied." in shown
+    )
     text = record(secretariat_client, poll, "html", "en")
     assert '<ul class="highest"><li>B (=)</li><li>C (=)</li></ul>' in text
     assert "Declared tie-break" not in text
@@ -331,3 +335,27 @@ def test_the_plenary_applies_and_names_its_own_tie_break(fac, secretariat_client
     ]
     text = record(secretariat_client, source, "html", "es")
     assert "Desempate declarado" not in text
+
+
+def test_a_tie_the_declared_rule_leaves_gets_no_second_rule_at_consent(fac):
+    """A and B have 2 votes each in every round: earlier rounds cannot decide,
+    and the consent check does not offer Borda as "the declared tie-break"."""
+    poll = declared(fac, "earlier_rounds", votes=(("abc", 2), ("bac", 2)))
+    order, _body = ranking(fac, poll)
+    assert order == [["a", "b"], ["c"]]
+    page = unescape(fac.get(f"/console/polls/{poll.id}").get_data(as_text=True))
+    assert "The result has 1 tie" in page
+    assert 'value="break"' not in page
+    assert "The poll's declared tie-break does not separate these options" in page
+    shown = projector(fac, poll, "en")
+    assert "the declared tie-break does not separate them, so they stay tied" in shown
+    assert EARLIER["en"] in shown
+    url = f"/console/rounds/{poll.rounds[0].id}/propose"
+    refused = fac.post(url, data={"ties": "break"})
+    assert refused.status_code == 409
+    assert "This poll declares its own tie-break" in unescape(
+        refused.get_data(as_text=True)
+    )
+    assert fac.post(url, data={"ties": "keep"}).status_code == 302
+    proposal = db.session.scalars(sa.select(Proposal).filter_by(poll_id=poll.id)).one()
+    assert proposal.ties == "kept"

@@ -24,7 +24,12 @@ TIE_REASONS = {
     ),
     "copeland": _l("they win the same number of head-to-head contests (%(n)s)"),
     "borda": _l("they have the same Borda points (%(n)s)"),
-    "irv": _l("they were tied for elimination in every round and went out together"),
+    # A tie in the final count, for elimination, or among the last options
+    # where the order of elimination would elect another: always equal votes
+    # in the count that had to separate them (not "in every round").
+    "irv": _l(
+        "they had the same number of votes in the count that decided between them"
+    ),
     "kemeny": _l("rankings that fit the ballots equally well order them differently"),
     "mean_rank": _l("they have the same mean rank (%(n)s)"),
 }

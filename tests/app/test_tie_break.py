@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shlex
+import zipfile
 from html import unescape
 
 import pytest
@@ -359,3 +360,21 @@ def test_a_tie_the_declared_rule_leaves_gets_no_second_rule_at_consent(fac):
     assert fac.post(url, data={"ties": "keep"}).status_code == 302
     proposal = db.session.scalars(sa.select(Proposal).filter_by(poll_id=poll.id)).one()
     assert proposal.ties == "kept"
+
+
+def test_the_event_archive_carries_the_declared_rule(fac, secretariat_client):
+    poll = declared(fac, "earlier_rounds")
+    url = f"/secretariat/events/{poll.event_id}/archive.zip"
+    response = secretariat_client.get(url)
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    names = [n for n in archive.namelist() if n.startswith(f"poll{poll.id}/")]
+    (data,) = [n for n in names if n.endswith("-priorities.json")]
+    (section,) = json.loads(archive.read(data))["sections"]
+    assert section["metadata"]["tie_break"] == "earlier_rounds"
+    assert "--tie-break earlier-rounds" in section["metadata"]["recompute"]
+    records = {n: archive.read(n).decode() for n in names if n.endswith(".html")}
+    assert records
+    for lang in ("es", "en"):
+        (html,) = [text for n, text in records.items() if f"-{lang}." in n]
+        assert EARLIER[lang] in " ".join(unescape(html).split()), lang

@@ -130,6 +130,16 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor, **ties) -> Proposal:
 
 def _from_tally(poll: Poll, result, seed: int, tie_break: bool):
     """Items, cut and tie fields of a proposal of ``result``'s ranking."""
+    if tie_break and poll.tie_break != "none":
+        # The poll's own rule was applied by the count; a second rule on top
+        # of it would be one the meeting did not declare.
+        raise UserError(
+            _(
+                "This poll declares its own tie-break, already applied by the "
+                "count: a tie it leaves stays a tie unless the proposal is amended."
+            ),
+            409,
+        )
     groups = proposals.tied_groups(result.tally.ranking)
     ranking = result.tally.ranking
     ties = {"tied": groups, "ties": proposals.TIES_KEPT if groups else "none"}

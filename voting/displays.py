@@ -54,6 +54,7 @@ def current_etag(token: str) -> str | None:
             Round.status,
             RoundCounter.version,
             Poll.method,
+            Poll.tie_break,
             Poll.weighting,
             Poll.top_k,
             Poll.results_visibility,
@@ -97,6 +98,7 @@ def plenary_etag(token: str) -> str | None:
     return _digest(
         (
             plenary.method,
+            plenary.tie_break,
             plenary.top_k,
             plenary.display_theme,
             plenary.results_visibility,

@@ -78,6 +78,7 @@ def public_result(round_: Round) -> tallies.RoundResult:
         turnout.participants,
         tuple(d["total"] for d in turnout.by_delegation),
         poll.method,
+        poll.tie_break,
         poll.weighting,
         poll.top_k,
     )

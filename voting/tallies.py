@@ -201,6 +201,16 @@ def turnout_for(round_: Round, voters: list | None = None) -> Turnout:
     )
 
 
+def declared_tally(profile: Profile, poll: Poll, seed: int) -> Tally:
+    """The poll's method with the tie-break the poll declares (none: ties
+    stay ties); a Borda tie-break's last resort is a draw seeded with
+    ``seed`` (the round's id, the plenary poll's for the pooled tally)."""
+    tie_break = poll.tie_break or "none"
+    if tie_break == "borda":
+        return tally(profile, poll.method, tie_break="borda", seed=seed)
+    return tally(profile, poll.method, tie_break=tie_break)
+
+
 def compute(
     round_: Round,
     with_agreement: bool,
@@ -217,7 +227,7 @@ def compute(
     agreement = None
     if records:
         profile = profile_for(poll, records)
-        result = tally(profile, poll.method)
+        result = declared_tally(profile, poll, round_.id)
         consensus = consensus_report(profile)
         if with_agreement:
             all_tallies = tally_all(profile, AGREEMENT_METHODS)
@@ -249,6 +259,7 @@ def for_round(round_: Round, with_agreement: bool | None = None) -> RoundResult:
         round_.id,
         round_version(round_.id),
         poll.method,
+        poll.tie_break,
         poll.weighting,
         poll.top_k,
         with_agreement,
@@ -358,7 +369,8 @@ def for_plenary(plenary: Poll) -> PlenaryResult:
     main = all_tallies = consensus = agreement = None
     if profile is not None:
         all_tallies = tally_all(profile, AGREEMENT_METHODS)
-        main = all_tallies[plenary.method]
+        main = declared_tally(profile, plenary, plenary.id)
+        all_tallies[plenary.method] = main
         consensus = consensus_report(profile)
         agreement = method_agreement(all_tallies, k=plenary.top_k)
     turnout = Turnout(

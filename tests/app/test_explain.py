@@ -59,8 +59,10 @@ def test_three_way_cycle_sentence(app):
         "Alpha beats Beta, Beta beats Gamma, Gamma beats Alpha: no option beats "
         "every other head to head."
     )
+    # The method is named in the sentence's language, as in the record's title.
     assert said(p, "ranked_pairs", lang="fr")[0].startswith(
-        "Alpha bat Beta, Beta bat Gamma, Gamma bat Alpha ; Ranked Pairs rompt"
+        "Alpha bat Beta, Beta bat Gamma, Gamma bat Alpha ; Paires classées "
+        "(Ranked Pairs) rompt"
     )
 
 
@@ -71,7 +73,7 @@ def test_three_way_cycle_sentence(app):
         ("ranked_pairs", "their order depends on which of equal majorities"),
         ("copeland", "they win the same number of head-to-head contests (0.5)"),
         ("borda", "they have the same Borda points (2)"),
-        ("irv", "they were tied for elimination in every round"),
+        ("irv", "they had the same number of votes in the count that decided"),
         ("kemeny", "rankings that fit the ballots equally well"),
         ("mean_rank", "they have the same mean rank (1.5)"),
     ],

@@ -90,7 +90,9 @@ class Tie:
     options: tuple
     place: int
     value: float | None = None
-    #: With a declared tie-break: ``"borda"`` or ``"draw"``, and the order out.
+    #: With a declared tie-break: ``"borda"``, ``"draw"`` or
+    #: ``"earlier_rounds"``, and the order out; ``"kept"`` when the declared
+    #: tie-break does not separate them.
     settled_by: str | None = None
     order: tuple = ()
     seed: int | None = None
@@ -276,6 +278,10 @@ def _winning(own) -> bool:
 
 def _settled(tally, profile, tie, final) -> Tie:
     order = tuple(sorted(tie.options, key=lambda o: (final[o], str(o))))
+    if tally.params.get("tie_break") == "earlier_rounds":
+        kept = len({final[o] for o in tie.options}) == 1
+        by = "kept" if kept else "earlier_rounds"
+        return Tie(tie.options, tie.place, tie.value, settled_by=by, order=order)
     points = borda_scores(profile)
     values = [points[profile.index[o]] for o in tie.options]
     by = "borda" if max(values) - min(values) > profile.tolerance * profile.m else ""

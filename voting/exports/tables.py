@@ -116,7 +116,8 @@ def metadata(section: Section) -> dict[str, Any]:
     if tally.params.get("unranked", "last") != "last":
         command += f" --unranked {tally.params['unranked']}"
     if tally.params.get("tie_break", "none") != "none":
-        command += f" --tie-break {tally.params['tie_break']}"
+        # The command line spells it earlier-rounds.
+        command += f" --tie-break {tally.params['tie_break'].replace('_', '-')}"
         if tally.params.get("seed") is not None:
             command += f" --seed {tally.params['seed']}"
     turnout = section.result.turnout

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -23,17 +22,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import LANGUAGES
-
-from ..disclosure import DEFAULT_BATCH, MIN_BATCH
-from ..models import Weighting
-from .threshold import ThresholdField
 
 
 def add_translated(cls, prefix: str, label, max_length: int, area: bool = False):
@@ -65,9 +59,11 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def radio(label, pairs, default: str) -> RadioField:
+def radio(label, pairs, default: str, description: str = "") -> RadioField:
     """A radio group of ``[(value, label)]``."""
-    return RadioField(label, choices=choices(pairs), default=default)
+    return RadioField(
+        label, choices=choices(pairs), default=default, description=description
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -142,112 +138,6 @@ class WorkshopForm(EditForm):
 
 
 add_translated(WorkshopForm, "name", _l("Name"), 200)
-
-VISIBILITY_CHOICES = [
-    ("live", _l("Live: the projector shows results while the round is open")),
-    ("hidden", _l("Hidden until the round closes (avoids bandwagon effects)")),
-    (
-        "console",
-        _l("Console only: the projector shows turnout, never the ranking"),
-    ),
-]
-THEME_CHOICES = [
-    ("light", _l("Light")),
-    ("dark", _l("Dark, high contrast (for dim rooms)")),
-]
-WEIGHTING_CHOICES = [
-    (Weighting.DELEGATE.value, _l("Per delegate: every ballot weighs 1")),
-    (
-        Weighting.DELEGATION.value,
-        _l("Per delegation: a delegation's ballots share one vote"),
-    ),
-    (
-        Weighting.NATIONAL.value,
-        _l("National ballot: one combined ballot per delegation"),
-    ),
-]
-
-ADOPTION_CHOICES = [
-    ("consensus", _l("Consensus: adopted if nobody objects")),
-    (
-        "qualified",
-        _l(
-            "Qualified majority: adopted if enough of those who answer agree or "
-            "can live with it (objections are recorded as reservations)"
-        ),
-    ),
-]
-
-
-class PollForm(EditForm):
-    workshop = SelectField(_l("Workshop"), coerce=int, choices=[])
-    method = SelectField(_l("Aggregation method"), choices=[], default="schulze")
-    weighting = radio(_l("Weighting"), WEIGHTING_CHOICES, Weighting.DELEGATE.value)
-    top_k = IntegerField(
-        _l("Highest priority: how many options"),
-        default=2,
-        description=_l(
-            'The top options form "highest priority", the rest "high priority".'
-        ),
-        validators=[DataRequired(), NumberRange(min=1, max=20)],
-    )
-    allow_ties = BooleanField(_l("Allow equal ranks"))
-    allow_unranked = BooleanField(_l("Allow leaving options unranked"), default=True)
-    # A secret poll shows its results at close unless the room chooses live
-    # results in batches (publish_every).
-    results_visibility = radio(
-        _l("Results on the projector"), VISIBILITY_CHOICES, "hidden"
-    )
-    display_theme = radio(_l("Projector colours"), THEME_CHOICES, "light")
-    secret = BooleanField(
-        _l("Secret ballot (no page or export links a ballot to a person)"),
-        default=True,
-    )
-    publish_every = IntegerField(
-        _l("Secret ballot: live results update every … ballots"),
-        default=DEFAULT_BATCH,
-        description=_l(
-            "While a secret round is open, the projector's tally and turnout "
-            "change only after this many new or changed ballots (at least 3), "
-            "so that no change on the screen can be pinned on one delegate."
-        ),
-        validators=[
-            DataRequired(),
-            NumberRange(min=MIN_BATCH, max=1000),
-        ],
-    )
-    open_mode = BooleanField(_l("Open: delegates may join with the event code"))
-    adoption_rule = radio(
-        _l("Adoption of the priority list"), ADOPTION_CHOICES, "consensus"
-    )
-    adoption_threshold = ThresholdField(
-        _l("Qualified majority"),
-        description=_l(
-            "Share of the answering delegates (or delegations) that must agree or "
-            "can live with it."
-        ),
-    )
-    submit = SubmitField(_l("Save"))
-
-    def settings(self) -> dict:
-        """The poll settings as a dict for :func:`voting.setup.polls.update_poll`."""
-        return {
-            "method": self.method.data,
-            "weighting": self.weighting.data,
-            "top_k": self.top_k.data,
-            "allow_ties": self.allow_ties.data,
-            "allow_unranked": self.allow_unranked.data,
-            "results_visibility": self.results_visibility.data,
-            "display_theme": self.display_theme.data,
-            "secret": self.secret.data,
-            "publish_every": self.publish_every.data,
-            "open_mode": self.open_mode.data,
-            "adoption_rule": self.adoption_rule.data,
-            "adoption_threshold": self.adoption_threshold.number,
-        }
-
-
-add_translated(PollForm, "question", _l("Question"), 300)
 
 
 class OptionForm(EditForm):

@@ -137,6 +137,9 @@ class Poll(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: Aggregation method name from ``voting.aggregation.METHODS``.
     method: Mapped[str] = mapped_column(sa.String(30), default="schulze")
+    #: The declared tie-break, passed to the count: "none" (ties stay ties),
+    #: "borda" or "earlier_rounds" (instant-runoff only).
+    tie_break: Mapped[str] = mapped_column(sa.String(20), default="none")
     weighting: Mapped[str] = mapped_column(sa.String(20), default=Weighting.DELEGATE)
     #: How many options form the "highest priority" tier of the record.
     top_k: Mapped[int] = mapped_column(default=2)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..aggregation import explain as facts_of
+from .labels import method_label
 
 #: Why options share a place, per method (a clause after "because").
 TIE_REASONS = {
@@ -23,7 +24,12 @@ TIE_REASONS = {
     ),
     "copeland": _l("they win the same number of head-to-head contests (%(n)s)"),
     "borda": _l("they have the same Borda points (%(n)s)"),
-    "irv": _l("they were tied for elimination in every round and went out together"),
+    # A tie in the final count, for elimination, or among the last options
+    # where the order of elimination would elect another: always equal votes
+    # in the count that had to separate them (not "in every round").
+    "irv": _l(
+        "they had the same number of votes in the count that decided between them"
+    ),
     "kemeny": _l("rankings that fit the ballots equally well order them differently"),
     "mean_rank": _l("they have the same mean rank (%(n)s)"),
 }
@@ -106,7 +112,7 @@ def sentences(result, names: dict, top_k: int, lang: str | None = None) -> list[
         with force_locale(lang):
             return sentences(result, names, top_k)
     facts = facts_of.explain(result.tally, result.profile, top_k)
-    label = result.tally.label
+    label = method_label(result.tally.method)
     out = [s for s in (_headline(facts, names, label),) if s]
     high = [t for t in facts.ties if t.place <= top_k]
     low = [t for t in facts.ties if t.place > top_k]
@@ -187,7 +193,24 @@ def _tie(tie, facts, names, label) -> str:
             place=tie.place,
             reason=reason,
         )
+    if tie.settled_by == "kept":
+        return _(
+            "%(options)s share place %(place)d because %(reason)s; the declared "
+            "tie-break does not separate them, so they stay tied.",
+            options=options,
+            place=tie.place,
+            reason=reason,
+        )
     order = " › ".join(names[o] for o in tie.order)
+    if tie.settled_by == "earlier_rounds":
+        return _(
+            "%(options)s tie under %(method)s because %(reason)s; the declared "
+            "tie-break by earlier rounds orders them: %(order)s.",
+            options=options,
+            method=label,
+            reason=reason,
+            order=order,
+        )
     if tie.settled_by == "borda":
         return _(
             "%(options)s tie under %(method)s because %(reason)s; the declared "

@@ -110,6 +110,17 @@ def tie_rule(tally) -> str:
 
 def tie_break_rule(tally) -> str:
     """The declared tie-break of a tally, in the current language."""
+    if tally.params.get("tie_break") == "earlier_rounds":
+        if tally.method != "irv":
+            return _(
+                "The declared earlier-rounds tie-break applies to instant-runoff "
+                "only; ties here are reported."
+            )
+        return _(
+            "Declared tie-break: earlier rounds (a tie for elimination goes to "
+            "the option with fewer votes in the latest earlier round where the "
+            "counts differ)."
+        )
     return _(
         "Declared tie-break: remaining ties are ordered by Borda score, then by "
         "a shuffle seeded with %(seed)d.",

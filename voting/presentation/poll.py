@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Delegation, Poll, Round, RoundStatus
 from . import explain
 from .consent import ConsentView, build_consent, poll_proposal
-from .labels import method_label, tie_rule
+from .labels import method_label, tie_break_rule
 
 #: Reading of Kendall's W, after Schmidt (1997), "Managing Delphi surveys using
 #: nonparametric statistical techniques", Decision Sciences 28(3), Table 3.
@@ -100,10 +100,8 @@ class PollView:
 
     @property
     def tie_break_note(self) -> str:
-        tally = self.result.tally
-        if tally is None or tally.params.get("tie_break", "none") == "none":
-            return ""
-        return tie_rule(tally)
+        """The declared tie-break (the poll's), named; "" when none is."""
+        return tie_break_note(self.result.tally)
 
 
 def _rows(poll: Poll, result: tallies.RoundResult, lang: str, second: str | None):
@@ -317,6 +315,17 @@ class PlenaryView:
     def method_label(self) -> str:
         tally = self.plenary.result.tally
         return method_label(tally.method) if tally else ""
+
+    @property
+    def tie_break_note(self) -> str:
+        return tie_break_note(self.plenary.result.tally)
+
+
+def tie_break_note(tally) -> str:
+    """The tally's declared tie-break in a sentence; "" when none is."""
+    if tally is None or tally.params.get("tie_break", "none") == "none":
+        return ""
+    return tie_break_rule(tally)
 
 
 def pooled_basis(round_, why: str) -> str:

@@ -27,9 +27,10 @@ from .events import clean_texts, missing_languages
 BALLOT_RULES = ("allow_ties", "allow_unranked")
 #: Settings that decide a round's result (the tie rule follows the method);
 #: frozen once the first round opens, so that a closed round stays final.
-TALLY_RULES = ("method", "weighting", "top_k")
+TALLY_RULES = ("method", "tie_break", "weighting", "top_k")
 POLL_SETTINGS = (
     "method",
+    "tie_break",
     "weighting",
     "top_k",
     "allow_ties",
@@ -45,6 +46,10 @@ POLL_SETTINGS = (
 ADOPTION_RULES = ("consensus", "qualified")
 #: The projector's colour themes (``Poll.display_theme``).
 DISPLAY_THEMES = ("light", "dark")
+#: The tie-breaks a poll may declare (``Poll.tie_break``); "none": ties stay
+#: ties. Earlier rounds is instant-runoff's rule, and only its.
+TIE_BREAKS = ("none", "borda", "earlier_rounds")
+EARLIER_ROUNDS_METHODS = ("irv",)
 MAX_OPTIONS = 20
 
 
@@ -74,6 +79,18 @@ def _check_settings(settings: dict) -> dict:
         refuse(_("Unknown results visibility."))
     if settings.get("display_theme") not in (None, *DISPLAY_THEMES):
         refuse(_("Unknown display theme."))
+    tie_break = settings.get("tie_break") or "none"
+    if tie_break not in TIE_BREAKS:
+        refuse(_("Unknown tie-break."))
+    if tie_break == "earlier_rounds" and settings["method"] not in (
+        EARLIER_ROUNDS_METHODS
+    ):
+        refuse(
+            _(
+                "The earlier-rounds tie-break belongs to instant-runoff: choose "
+                "instant-runoff as the method, or another tie-break."
+            )
+        )
     if not 1 <= int(settings["top_k"]) <= MAX_OPTIONS:
         refuse(
             _(
@@ -84,6 +101,7 @@ def _check_settings(settings: dict) -> dict:
     values = {key: settings.get(key) for key in POLL_SETTINGS}
     if values["display_theme"] is None:
         values["display_theme"] = "light"
+    values["tie_break"] = tie_break
     if values["publish_every"] is None:
         values["publish_every"] = disclosure.DEFAULT_BATCH
     if int(values["publish_every"]) < disclosure.MIN_BATCH:
@@ -165,7 +183,9 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     question = clean_texts(question, event.language_list)
     if event.default_language not in question:
         refuse(_("The question in the event's first language is required."))
-    values = _check_settings({"display_theme": poll.display_theme, **settings})
+    values = _check_settings(
+        {"display_theme": poll.display_theme, "tie_break": poll.tie_break, **settings}
+    )
     changed = [key for key, value in values.items() if getattr(poll, key) != value]
     if poll.secret and not values["secret"] and has_started(poll):
         # Ballots were cast under the promise of secrecy: keep it.
@@ -173,8 +193,9 @@ def update_poll(poll: Poll, question: dict, settings: dict, actor: str) -> Poll:
     if has_started(poll) and any(key in TALLY_RULES for key in changed):
         refuse(
             _(
-                "The method, the weighting and the highest-priority tier cannot "
-                "change once the first round has opened: a closed round is final."
+                "The method, the tie-break, the weighting and the highest-priority "
+                "tier cannot change once the first round has opened: a closed "
+                "round is final."
             ),
             409,
         )

@@ -13,13 +13,13 @@ from ...permissions import role_required
 from ...presentation import build, outcome_text, proposal_items, rule_sentence
 from ...presentation.poll import pooled_basis
 from ...setup import polls as poll_setup
-from .. import bp, forms
+from .. import bp, forms, poll_form
 from ..threshold import threshold_key
 from .common import FACILITATOR, actor, form_page, lang, load
 
 
 def _poll_form(event: Event, poll: Poll | None = None):
-    form = forms.PollForm()
+    form = poll_form.PollForm()
     form.method.choices = forms.choices(poll_setup.method_choices())
     form.adoption_threshold.set_choices(
         format_percent, poll.adoption_threshold if poll else None
@@ -76,6 +76,7 @@ def render_poll(poll: Poll, status: int = 200):
             eligible=poll_setup.eligible_count(poll),
             started=poll_setup.has_started(poll),
             methods=dict(poll_setup.method_choices()),
+            tie_breaks=dict(poll_form.TIE_BREAK_CHOICES),
             action=forms.ActionForm(),
             public_display=links.display_link(poll),
             console_result=console_result(poll),

@@ -95,6 +95,22 @@ def check_unlocked(poll: Poll) -> None:
         )
 
 
+def _saved(proposal: Proposal, action: str, actor: str, **details) -> Proposal:
+    """Commit a change of ``proposal``: displays refresh, and the audit log
+    names the proposal and its round."""
+    _changed(proposal.poll)
+    audit.record(
+        actor,
+        action,
+        proposal.poll.event_id,
+        round_id=proposal.round_id,
+        proposal=proposal.number,
+        **details,
+    )
+    db.session.commit()
+    return proposal
+
+
 def _new_proposal(poll: Poll, items, cut, round_id, actor, **ties) -> Proposal:
     check_unlocked(poll)
     previous = latest(poll)
@@ -111,21 +127,16 @@ def _new_proposal(poll: Poll, items, cut, round_id, actor, **ties) -> Proposal:
     )
     db.session.add(proposal)
     db.session.flush()
-    _changed(poll)
-    audit.record(
-        actor,
+    return _saved(
+        proposal,
         "proposal_opened",
-        poll.event_id,
-        round_id=round_id,
-        proposal=proposal.number,
+        actor,
         items=items,
         cut=cut,
         ties=proposal.ties,
         tie_rule=proposal.tie_rule,
         tie_seed=proposal.tie_seed,
     )
-    db.session.commit()
-    return proposal
 
 
 def _from_tally(poll: Poll, result, seed: int, tie_break: bool):
@@ -237,17 +248,7 @@ def reopen(proposal_id: int, actor: str, reason: Any) -> Proposal:
         raise UserError(_("Only the adopted list can be re-opened."), 409)
     proposal.reopened_at = utcnow()
     proposal.reopen_reason = reason
-    _changed(proposal.poll)
-    audit.record(
-        actor,
-        "adoption_reopened",
-        proposal.poll.event_id,
-        round_id=proposal.round_id,
-        proposal=proposal.number,
-        reason=reason,
-    )
-    db.session.commit()
-    return proposal
+    return _saved(proposal, "adoption_reopened", actor, reason=reason)
 
 
 def tie_handling(proposal: Proposal) -> str:
@@ -342,17 +343,7 @@ def close(proposal_id: int, actor: str) -> Proposal:
     proposal.status = "closed"
     proposal.closed_at = utcnow()
     proposal.outcome = summarize(proposal).outcome
-    _changed(proposal.poll)
-    audit.record(
-        actor,
-        "proposal_closed",
-        proposal.poll.event_id,
-        round_id=proposal.round_id,
-        proposal=proposal.number,
-        outcome=proposal.outcome,
-    )
-    db.session.commit()
-    return proposal
+    return _saved(proposal, "proposal_closed", actor, outcome=proposal.outcome)
 
 
 def proposal(proposal_id: int) -> Proposal | None:

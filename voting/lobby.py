@@ -72,6 +72,19 @@ def _pending(participant: Participant) -> None:
         raise UserError(_("This participant is not waiting to be admitted."), 409)
 
 
+def _decide(participant: Participant, action: str, actor: str, **details) -> None:
+    """Check that the walk-in is waiting, and log the decision on them."""
+    _pending(participant)
+    audit.record(
+        actor,
+        action,
+        participant.event_id,
+        participant_id=participant.id,
+        workshop_id=participant.workshop_id,
+        **details,
+    )
+
+
 def _bump_open_rounds(participant: Participant) -> None:
     """The admitted walk-in joins the electorate of their polls' open rounds:
     a new version, so that projectors show the new turnout."""
@@ -90,16 +103,10 @@ def _bump_open_rounds(participant: Participant) -> None:
 
 def admit(participant: Participant, actor: str) -> Participant:
     """Admit a walk-in: from now on they vote and count, with their delegation."""
-    _pending(participant)
-    participant.admitted = True
-    audit.record(
-        actor,
-        "walk_in_admitted",
-        participant.event_id,
-        participant_id=participant.id,
-        workshop_id=participant.workshop_id,
-        delegation_id=participant.delegation_id,
+    _decide(
+        participant, "walk_in_admitted", actor, delegation_id=participant.delegation_id
     )
+    participant.admitted = True
     _bump_open_rounds(participant)
     db.session.commit()
     return participant
@@ -107,14 +114,6 @@ def admit(participant: Participant, actor: str) -> Participant:
 
 def refuse(participant: Participant, actor: str) -> None:
     """Refuse a walk-in: the participant is removed and their session ends."""
-    _pending(participant)
-    audit.record(
-        actor,
-        "walk_in_refused",
-        participant.event_id,
-        participant_id=participant.id,
-        workshop_id=participant.workshop_id,
-        name=participant.name,
-    )
+    _decide(participant, "walk_in_refused", actor, name=participant.name)
     db.session.delete(participant)
     db.session.commit()

@@ -364,6 +364,41 @@ def test_named_ballots_only_for_named_polls(app):
     assert error.value.status == 403
 
 
+def test_each_export_says_in_its_audit_details_what_it_holds(app):
+    poll, round_, _ = make_room(secret=False)
+    base = {"poll_id": poll.id}
+    export = exports.export_round(round_, "csv")
+    assert (export.event_id, export.round_id) == (poll.event_id, round_.id)
+    assert export.details == {
+        **base,
+        "format": "csv",
+        "scope": "round",
+        "round": 1,
+        "file": export.filename,
+    }
+    export = exports.export_round(round_, "html", "es+en")
+    assert export.details["lang"] == "es+en" and export.details["scope"] == "round"
+    export = exports.export_poll(poll, "json")
+    assert (export.event_id, export.round_id) == (poll.event_id, None)
+    assert export.details == {
+        **base,
+        "format": "json",
+        "scope": "poll",
+        "rounds": ["1"],
+        "file": export.filename,
+    }
+    export = exports.export_named_ballots(round_, "xlsx")
+    assert (export.event_id, export.round_id) == (poll.event_id, round_.id)
+    assert export.details == {
+        **base,
+        "format": "xlsx",
+        "scope": "named_ballots",
+        "round": 1,
+        "file": export.filename,
+    }
+    assert export.filename.endswith("-round1-named-ballots.xlsx")
+
+
 def test_refuses_open_rounds_unknown_formats_and_languages(app):
     poll = factories.make_poll()
     with pytest.raises(UserError) as error:

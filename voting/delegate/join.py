@@ -6,14 +6,7 @@ Failed look-ups count against the address and the code or link typed
 
 from __future__ import annotations
 
-from flask import (
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 

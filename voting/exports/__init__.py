@@ -186,6 +186,20 @@ def _sections_export(
     return Export(name, MIMETYPES[fmt], [body], fmt)
 
 
+def _describe(export: Export, poll: Poll, scope: str, **details) -> Export:
+    """What the audit entry of an export of ``poll`` says: format, scope, poll,
+    ``details`` and the file."""
+    export.event_id = poll.event_id
+    export.details = {
+        "format": export.fmt,
+        "scope": scope,
+        "poll_id": poll.id,
+        **details,
+        "file": export.filename,
+    }
+    return export
+
+
 def export_round(
     round_: Round, fmt: str, lang: str | None = None, embed_css: bool = True
 ) -> Export:
@@ -195,14 +209,8 @@ def export_round(
     export = _sections_export(
         [tables.round_section(round_)], fmt, langs, "round", embed_css
     )
-    export.event_id, export.round_id = round_.poll.event_id, round_.id
-    export.details = {
-        "format": export.fmt,
-        "scope": "round",
-        "poll_id": round_.poll_id,
-        "round": round_.number,
-        "file": export.filename,
-    }
+    export.round_id = round_.id
+    _describe(export, round_.poll, "round", round=round_.number)
     if fmt in RECORD_FORMATS:
         export.details["lang"] = "+".join(langs)
     return export
@@ -216,15 +224,7 @@ def export_poll(
     langs = parse_languages(lang, poll.event)
     sections = tables.poll_sections(poll)
     export = _sections_export(sections, fmt, langs, "rounds", embed_css)
-    export.event_id = poll.event_id
-    export.details = {
-        "format": export.fmt,
-        "scope": "poll",
-        "poll_id": poll.id,
-        "rounds": [s.label for s in sections],
-        "file": export.filename,
-    }
-    return export
+    return _describe(export, poll, "poll", rounds=[s.label for s in sections])
 
 
 def export_plenary(
@@ -236,14 +236,7 @@ def export_plenary(
     export = _sections_export(
         [tables.plenary_section(poll)], fmt, langs, "plenary", embed_css
     )
-    export.event_id = poll.event_id
-    export.details = {
-        "format": export.fmt,
-        "scope": "plenary",
-        "poll_id": poll.id,
-        "file": export.filename,
-    }
-    return export
+    return _describe(export, poll, "plenary")
 
 
 def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = None):
@@ -263,21 +256,8 @@ def export_named_ballots(round_: Round, fmt: str = "csv", lang: str | None = Non
         if fmt == "csv"
         else writers.xlsx_chunks({"ballots": table})
     )
-    return Export(
-        f"{stem}.{fmt}",
-        MIMETYPES[fmt],
-        chunks,
-        fmt,
-        event_id=poll.event_id,
-        round_id=round_.id,
-        details={
-            "format": fmt,
-            "scope": "named_ballots",
-            "poll_id": poll.id,
-            "round": round_.number,
-            "file": f"{stem}.{fmt}",
-        },
-    )
+    export = Export(f"{stem}.{fmt}", MIMETYPES[fmt], chunks, fmt, round_id=round_.id)
+    return _describe(export, poll, "named_ballots", round=round_.number)
 
 
 def log_export(export: Export, actor: str) -> None:

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import charts, presentation
+from .. import presentation
 from ..presentation import labels
+from ..presentation.poll import ranking_bars, ranking_chart
 from . import record_agreements
 from .record_adoption import adoption_text
 from .section import Section
@@ -173,19 +174,9 @@ def _view(section: Section, lang: str):
 
 def _ranking_chart(rows) -> tuple[Markup, list]:
     """The display's ranking chart (same function, same rows, same labels)."""
-    peak = max((abs(r.bar_value) for r in rows), default=1) or 1
-    bars = [
-        charts.Bar(
-            label=f"{r.position}. {r.title}",
-            sublabel=r.subtitle,
-            value=r.bar_value,
-            value_text=r.bar_text,
-            highlight=r.tier == "highest",
-        )
-        for r in rows
-    ]
+    bars, peak = ranking_bars(rows)
     return (
-        charts.bar_chart(bars, title=_("Current ranking"), max_value=peak),
+        ranking_chart(rows),
         [
             (b.label, b.sublabel, b.value / peak, b.value_text, b.highlight)
             for b in bars

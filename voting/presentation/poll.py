@@ -242,22 +242,26 @@ def build(
     return view
 
 
+def ranking_bars(rows: list[Row]) -> tuple[list[charts.Bar], float]:
+    """The bars of the list, labelled in the method's terms, and the value of
+    a full bar (the largest, at least 1)."""
+    bars = [
+        charts.Bar(
+            label=f"{row.position}. {row.title}",
+            sublabel=row.subtitle,
+            value=row.bar_value,
+            value_text=row.bar_text,
+            highlight=row.tier == "highest",
+        )
+        for row in rows
+    ]
+    return bars, max((abs(r.bar_value) for r in rows), default=1) or 1
+
+
 def ranking_chart(rows: list[Row]):
-    """The bars of the list, labelled in the method's terms."""
-    return charts.bar_chart(
-        [
-            charts.Bar(
-                label=f"{row.position}. {row.title}",
-                sublabel=row.subtitle,
-                value=row.bar_value,
-                value_text=row.bar_text,
-                highlight=row.tier == "highest",
-            )
-            for row in rows
-        ],
-        title=_("Current ranking"),
-        max_value=max((abs(r.bar_value) for r in rows), default=1) or 1,
-    )
+    """The chart of the list's bars (:func:`ranking_bars`)."""
+    bars, peak = ranking_bars(rows)
+    return charts.bar_chart(bars, title=_("Current ranking"), max_value=peak)
 
 
 def _names(poll: Poll, lang: str) -> dict[int, str]:

@@ -29,6 +29,18 @@ def _check_options_editable(poll: Poll) -> None:
         )
 
 
+def _record(option: Option, action: str, actor: str, **details) -> None:
+    """The audit entry of a change to one option (its event, poll and id)."""
+    audit.record(
+        actor,
+        action,
+        option.poll.event_id,
+        poll_id=option.poll.id,
+        option_id=option.id,
+        **details,
+    )
+
+
 def add_option(
     poll: Poll, title: dict, description: dict, actor: str, key: str = ""
 ) -> Option:
@@ -61,9 +73,7 @@ def add_option(
     )
     db.session.add(option)
     db.session.flush()
-    audit.record(
-        actor, "option_added", event.id, poll_id=poll.id, option_id=option.id, key=key
-    )
+    _record(option, "option_added", actor, key=key)
     db.session.commit()
     return option
 
@@ -82,14 +92,7 @@ def update_option(
     why = corrections.reason_for(option.poll, reason, corrections.changed(old, new))
     option.title, option.description = new["title"], new["description"]
     extra = {"key": option.key, "old": old, "new": new, "reason": why} if why else {}
-    audit.record(
-        actor,
-        "option_updated",
-        event.id,
-        poll_id=option.poll_id,
-        option_id=option.id,
-        **extra,
-    )
+    _record(option, "option_updated", actor, **extra)
     db.session.commit()
     return option
 
@@ -98,14 +101,7 @@ def delete_option(option: Option, actor: str) -> None:
     """Remove an option from a poll that has not started."""
     poll = option.poll
     _check_options_editable(poll)
-    audit.record(
-        actor,
-        "option_deleted",
-        poll.event_id,
-        poll_id=poll.id,
-        option_id=option.id,
-        key=option.key,
-    )
+    _record(option, "option_deleted", actor, key=option.key)
     poll.options.remove(option)
     db.session.commit()
 
@@ -120,14 +116,7 @@ def move_option(option: Option, step: int, actor: str) -> None:
     options[index], options[target] = options[target], options[index]
     for position, each in enumerate(options):
         each.position = position
-    audit.record(
-        actor,
-        "option_moved",
-        option.poll.event_id,
-        poll_id=option.poll_id,
-        option_id=option.id,
-        position=target,
-    )
+    _record(option, "option_moved", actor, position=target)
     db.session.commit()
 
 

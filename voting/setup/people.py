@@ -67,14 +67,21 @@ def delete_delegation(delegation: Delegation, actor: str) -> None:
     """Remove a delegation that has no participants."""
     if delegation.participants:
         refuse(_("This delegation still has participants."), 409)
-    audit.record(
-        actor,
+    _remove(
+        delegation,
         "delegation_deleted",
-        delegation.event_id,
+        actor,
         delegation_id=delegation.id,
         code=delegation.code,
     )
-    db.session.delete(delegation)
+
+
+def _remove(
+    record: Delegation | Participant, action: str, actor: str, **details
+) -> None:
+    """Log the removal of an event's delegation or participant, and remove it."""
+    audit.record(actor, action, record.event_id, **details)
+    db.session.delete(record)
     db.session.commit()
 
 
@@ -162,14 +169,7 @@ def delete_participant(participant: Participant, actor: str) -> None:
     """Remove a participant who has cast no ballot."""
     if ballot_count(participant):
         refuse(_("This participant has cast ballots and cannot be removed."), 409)
-    audit.record(
-        actor,
-        "participant_deleted",
-        participant.event_id,
-        participant_id=participant.id,
-    )
-    db.session.delete(participant)
-    db.session.commit()
+    _remove(participant, "participant_deleted", actor, participant_id=participant.id)
 
 
 def participants_by_delegation(event: Event) -> list[Participant]:

@@ -98,14 +98,26 @@ def form_page(
             changed = setup.changed_since(edits, form.fingerprint.data, keys)
             if changed:
                 return stale_answer(form, edits, keys, changed, title, event, extra)
-        try:
-            saved = save()
-        except UserError as error:
-            flash(error.message, "error")
-            return render_form(form, title, event, error.status, **extra)
-        flash(done(saved) if callable(done) else done, "info")
-        return redirect(target(saved) if callable(target) else target)
+        return save_then_redirect(
+            save,
+            done,
+            target,
+            lambda error: render_form(form, title, event, error.status, **extra),
+        )
     return render_form(form, title, event, invalid_status(form), **extra)
+
+
+def save_then_redirect(save, done, target, refused):
+    """A valid submit: call ``save()``, flash ``done`` and redirect to
+    ``target`` (either may be a function of what ``save()`` returned); a
+    refusal is flashed and ``refused(error)`` rendered."""
+    try:
+        saved = save()
+    except UserError as error:
+        flash(error.message, "error")
+        return refused(error)
+    flash(done(saved) if callable(done) else done, "info")
+    return redirect(target(saved) if callable(target) else target)
 
 
 def versioned(form, edits) -> list[str] | None:

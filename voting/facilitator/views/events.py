@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import audit, lobby, permissions
-from ...errors import UserError
 from ...models import Event, Workshop
 from ...permissions import role_required
 from ...setup import events as event_setup
 from .. import bp, forms
-from .common import FACILITATOR, actor, form_page, invalid_status, load, render_form
+from .common import (
+    FACILITATOR,
+    actor,
+    form_page,
+    invalid_status,
+    load,
+    render_form,
+    save_then_redirect,
+)
 
 
 @bp.route("/")
@@ -33,13 +40,12 @@ def create_event():
     form = forms.NewEventForm()
     title = _("New event")
     if form.validate_on_submit():
-        try:
-            event = event_setup.create_event(current_user, _event_data(form))
-        except UserError as error:
-            flash(error.message, "error")
-            return render_form(form, title, None, error.status)
-        flash(_("Event created."), "info")
-        return redirect(url_for(".event", event_id=event.id))
+        return save_then_redirect(
+            lambda: event_setup.create_event(current_user, _event_data(form)),
+            _("Event created."),
+            lambda event: url_for(".event", event_id=event.id),
+            lambda error: render_form(form, title, None, error.status),
+        )
     return render_form(form, title, None, invalid_status(form), all_languages=True)
 
 

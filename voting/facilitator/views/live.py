@@ -20,28 +20,38 @@ from .lobby import render_lobby
 from .polls import render_poll
 
 
-@bp.route("/polls/<int:poll_id>/live")
-@role_required(FACILITATOR)
-def poll_live(poll_id):
-    """The poll page's counts, turnout and consent answers, when they change."""
-    poll = load(Poll, poll_id)
-    etag = displays.console_etag(poll.id, current_user.id)
-    return displays.conditional(etag, lambda _etag: render_poll(poll)[0])
+def _live(model, etag_of, render):
+    """A live part: the object of the URL's id, 304 while its ETag
+    ``etag_of(id, staff id)`` holds, else ``render(obj)``."""
+
+    @role_required(FACILITATOR)
+    def view(**ids):
+        (object_id,) = ids.values()
+        obj = load(model, object_id)
+        etag = etag_of(obj.id, current_user.id)
+        return displays.conditional(etag, lambda _etag: render(obj))
+
+    return view
 
 
-@bp.route("/events/<int:event_id>/lobby/live")
-@role_required(FACILITATOR)
-def lobby_live(event_id):
-    """The lobby's waiting walk-ins, when they change."""
-    event = load(Event, event_id)
-    etag = displays.lobby_etag(event.id, current_user.id)
-    return displays.conditional(etag, lambda _etag: render_lobby(event)[0])
-
-
-@bp.route("/events/<int:event_id>/live")
-@role_required(FACILITATOR)
-def event_live(event_id):
-    """The event page's counts (participants, walk-ins waiting), when they change."""
-    event = load(Event, event_id)
-    etag = displays.lobby_etag(event.id, current_user.id)
-    return displays.conditional(etag, lambda _etag: event_page(event.id))
+for rule, endpoint, view in (
+    # The poll page's counts, turnout and consent answers, when they change.
+    (
+        "/polls/<int:poll_id>/live",
+        "poll_live",
+        _live(Poll, displays.console_etag, lambda poll: render_poll(poll)[0]),
+    ),
+    # The lobby's waiting walk-ins, when they change.
+    (
+        "/events/<int:event_id>/lobby/live",
+        "lobby_live",
+        _live(Event, displays.lobby_etag, lambda event: render_lobby(event)[0]),
+    ),
+    # The event page's counts (participants, walk-ins waiting), when they change.
+    (
+        "/events/<int:event_id>/live",
+        "event_live",
+        _live(Event, displays.lobby_etag, lambda event: event_page(event.id)),
+    ),
+):
+    bp.add_url_rule(rule, endpoint, view)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ...errors import UserError
 from ...models import Delegation, Event, Participant, Workshop
 from ...permissions import role_required, visible_participants, visible_workshops
 from ...setup import imports as import_setup
@@ -17,10 +16,12 @@ from .common import (
     FACILITATOR,
     actor,
     form_page,
+    invalid_status,
     lang,
     language_name,
     load,
     object_action,
+    save_then_redirect,
 )
 
 # --- delegations -----------------------------------------------------------
@@ -32,21 +33,16 @@ def delegations(event_id):
     """The event's delegations, and a form to add one."""
     event = load(Event, event_id)
     form = new_delegation_form()
-    status = 200
     if form.validate_on_submit():
-        try:
-            people_setup.create_delegation(
+        return save_then_redirect(
+            lambda: people_setup.create_delegation(
                 event, form.code.data or "", form.name.data, actor()
-            )
-        except UserError as error:
-            flash(error.message, "error")
-            status = error.status
-        else:
-            flash(_("Delegation added."), "info")
-            return redirect(url_for(".delegations", event_id=event.id))
-    elif form.errors:
-        status = 400
-    return render_delegations(event, form, status)
+            ),
+            _("Delegation added."),
+            url_for(".delegations", event_id=event.id),
+            lambda error: render_delegations(event, form, error.status),
+        )
+    return render_delegations(event, form, invalid_status(form))
 
 
 def new_delegation_form():
@@ -236,36 +232,35 @@ def import_participants(event_id):
     event = load(Event, event_id)
     form = forms.ImportForm()
     form.workshop.choices = workshop_choices(event)
-    errors, status = [], 200
-    if form.validate_on_submit():
+
+    def page(status: int, errors=()):
+        return (
+            render_template(
+                "facilitator/import.html", event=event, form=form, errors=list(errors)
+            ),
+            status,
+        )
+
+    def save():
         upload = form.file.data
-        try:
-            text = (
-                import_setup.decode_csv(upload.read())
-                if upload and upload.filename
-                else form.text.data or ""
-            )
-            workshop = people_setup.find(Workshop, form.workshop.data)
-            report = import_setup.import_participants(event, text, actor(), workshop)
-        except UserError as error:
-            flash(error.message, "error")
-            errors, status = error.errors, error.status
-        else:
-            flash(
-                ngettext(
-                    "%(num)d participant imported (new delegations: %(d)d).",
-                    "%(num)d participants imported (new delegations: %(d)d).",
-                    len(report.participants),
-                    d=len(report.new_delegations),
-                ),
-                "info",
-            )
-            return redirect(url_for(".participants", event_id=event.id))
-    elif form.errors:
-        status = 400
-    return (
-        render_template(
-            "facilitator/import.html", event=event, form=form, errors=errors
-        ),
-        status,
-    )
+        text = (
+            import_setup.decode_csv(upload.read())
+            if upload and upload.filename
+            else form.text.data or ""
+        )
+        workshop = people_setup.find(Workshop, form.workshop.data)
+        return import_setup.import_participants(event, text, actor(), workshop)
+
+    if form.validate_on_submit():
+        return save_then_redirect(
+            save,
+            lambda report: ngettext(
+                "%(num)d participant imported (new delegations: %(d)d).",
+                "%(num)d participants imported (new delegations: %(d)d).",
+                len(report.participants),
+                d=len(report.new_delegations),
+            ),
+            url_for(".participants", event_id=event.id),
+            lambda error: page(error.status, error.errors),
+        )
+    return page(invalid_status(form))

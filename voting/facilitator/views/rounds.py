@@ -8,6 +8,8 @@ reason, which goes into the audit log.
 
 from __future__ import annotations
 
+import functools
+
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -92,11 +94,36 @@ def _back(round_: Round) -> str:
     return url_for(".poll", poll_id=round_.poll_id)
 
 
-@bp.route("/rounds/<int:round_id>/open", methods=["GET", "POST"])
-@role_required(FACILITATOR)
-def open_round(round_id):
+def round_control(action: str):
+    """A round control at ``/rounds/<id>/<action>``: GET its confirm page,
+    POST does it, and either way back to the poll page.
+
+    The decorated function takes the round and returns ``(page, run, done)``:
+    the confirm page (:func:`_round_page`), what the POST runs and the message
+    it flashes (see :func:`confirmed`).
+    """
+
+    def register(control):
+        @bp.route(
+            f"/rounds/<int:round_id>/{action}",
+            methods=["GET", "POST"],
+            endpoint=control.__name__,
+        )
+        @role_required(FACILITATOR)
+        @functools.wraps(control)
+        def view(round_id):
+            round_ = load(Round, round_id)
+            page, run, done = control(round_)
+            return confirmed(page, run, done, _back(round_))
+
+        return view
+
+    return register
+
+
+@round_control("open")
+def open_round(round_: Round):
     """Open a draft round: delegates can vote."""
-    round_ = load(Round, round_id)
 
     def check(r):
         rounds.check_open(r)
@@ -116,19 +143,16 @@ def open_round(round_id):
         _("Open round %(n)d", n=round_.number),
         check,
     )
-    return confirmed(
+    return (
         page,
         _transition(round_, rounds.open_round),
         _("The round is open."),
-        _back(round_),
     )
 
 
-@bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
-@role_required(FACILITATOR)
-def close_round(round_id):
+@round_control("close")
+def close_round(round_: Round):
     """Close an open round: later ballots are refused."""
-    round_ = load(Round, round_id)
     lines = [
         _("Ballots are refused from then on, and the result is final."),
         _voted(round_),
@@ -148,19 +172,16 @@ def close_round(round_id):
         rounds.check_close,
         danger=True,
     )
-    return confirmed(
+    return (
         page,
         _transition(round_, rounds.close_round),
         _("The round is closed."),
-        _back(round_),
     )
 
 
-@bp.route("/rounds/<int:round_id>/next", methods=["GET", "POST"])
-@role_required(FACILITATOR)
-def next_round(round_id):
+@round_control("next")
+def next_round(round_: Round):
     """Open the next round of the same poll after the last one closed."""
-    round_ = load(Round, round_id)
     page = _round_page(
         round_,
         _("Open round %(n)d?", n=round_.number + 1),
@@ -178,20 +199,17 @@ def next_round(round_id):
         _("Open round %(n)d", n=round_.number + 1),
         rounds.check_next,
     )
-    return confirmed(
+    return (
         page,
         _transition(round_, rounds.next_round),
         _("The next round is open with the same options."),
-        _back(round_),
     )
 
 
-@bp.route("/rounds/<int:round_id>/reopen", methods=["GET", "POST"])
-@role_required(FACILITATOR)
-def reopen_round(round_id):
+@round_control("reopen")
+def reopen_round(round_: Round):
     """Reopen a round closed by mistake (with a reason), until its list is
     proposed."""
-    round_ = load(Round, round_id)
     page = _round_page(
         round_,
         _("Reopen round %(n)d?", n=round_.number),
@@ -206,20 +224,16 @@ def reopen_round(round_id):
         rounds.check_reopen,
         reason=_("Why is the round reopened? (kept in the audit log)"),
     )
-    return confirmed(
+    return (
         page,
         lambda: rounds.reopen_round(round_.id, actor(), request.form.get("reason")),
         _("The round is open again."),
-        _back(round_),
     )
 
 
-@bp.route("/rounds/<int:round_id>/delete", methods=["GET", "POST"])
-@role_required(FACILITATOR)
-def delete_round(round_id):
+@round_control("delete")
+def delete_round(round_: Round):
     """Delete the last round when it closed without ballots (with a reason)."""
-    round_ = load(Round, round_id)
-    back = _back(round_)
     page = _round_page(
         round_,
         _("Delete round %(n)d?", n=round_.number),
@@ -235,9 +249,8 @@ def delete_round(round_id):
         danger=True,
         reason=_("Why is the round deleted? (kept in the audit log)"),
     )
-    return confirmed(
+    return (
         page,
         lambda: rounds.delete_round(round_.id, actor(), request.form.get("reason")),
         _("The round is deleted."),
-        back,
     )

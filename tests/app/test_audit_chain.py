@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from tests.app.test_exports import make_room
 from tests.app.test_load_correctness import served  # noqa: F401  (a fixture)
+from tests.app.test_migrations import insert_event
 from tests.bench import loadlib
 from tests.conftest import reset_database
 from voting import audit, exports
@@ -109,14 +110,7 @@ def test_the_migration_links_the_entries_written_before_it(app, db, runner):
     result = runner.invoke(args=["db", "upgrade", "0004_account_session_epoch"])
     assert result.exit_code == 0, result.output
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO event (id, slug, name, languages, venue, code_salt, "
-                "join_code_hash, created_at) VALUES (1, 'e', :name, 'es', '', "
-                "'salt', 'hash', :at)"
-            ),
-            {"name": '{"es": "E"}', "at": "2020-01-01 00:00:00"},
-        )
+        insert_event(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO audit_entry (at, actor, action, event_id, details) "

@@ -6,6 +6,20 @@ from alembic.migration import MigrationContext
 from tests.conftest import reset_database
 
 
+def insert_event(conn):
+    """Event 1 as a row of an older schema (raw SQL: the models are newer)."""
+    import sqlalchemy as sa
+
+    conn.execute(
+        sa.text(
+            "INSERT INTO event (id, slug, name, languages, venue, code_salt, "
+            "join_code_hash, created_at) VALUES (1, 'e', :name, 'es', '', "
+            "'salt', 'hash', :at)"
+        ),
+        {"name": '{"es": "E"}', "at": "2020-01-01 00:00:00"},
+    )
+
+
 def test_upgrade_from_empty_to_head_matches_the_models(app, db, runner):
     reset_database(db.engine)
     result = runner.invoke(args=["db", "upgrade"])
@@ -37,14 +51,7 @@ def test_the_lobby_migration_admits_every_existing_participant(app, db, runner):
     result = runner.invoke(args=["db", "upgrade", "4408f2150b36"])
     assert result.exit_code == 0, result.output
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO event (id, slug, name, languages, venue, code_salt, "
-                "join_code_hash, created_at) VALUES (1, 'e', :name, 'es', '', "
-                "'salt', 'hash', :at)"
-            ),
-            {"name": '{"es": "E"}', "at": "2020-01-01 00:00:00"},
-        )
+        insert_event(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO participant (id, event_id, name, created_at) "
@@ -75,14 +82,7 @@ def test_the_tie_break_migration_declares_none_and_goes_back(app, db, runner):
     reset_database(db.engine)
     assert runner.invoke(args=["db", "upgrade", "0010_audit_chain"]).exit_code == 0
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO event (id, slug, name, languages, venue, code_salt, "
-                "join_code_hash, created_at) VALUES (1, 'e', :name, 'es', '', "
-                "'salt', 'hash', :at)"
-            ),
-            {"name": '{"es": "E"}', "at": "2020-01-01 00:00:00"},
-        )
+        insert_event(conn)
         columns = {c["name"]: c for c in sa.inspect(conn).get_columns("poll")}
         assert "tie_break" not in columns
         values = {

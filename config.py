@@ -90,6 +90,13 @@ class Config:
     METRICS_ENABLED = env_flag("METRICS_ENABLED", False)
     ACCESS_LOG = env_flag("ACCESS_LOG", False)
 
+    #: Milliseconds between two polls of a page for changes (If-None-Match):
+    #: the projector, the console's live parts, a delegate's page following the
+    #: room (light: states only, no counts).
+    DISPLAY_POLL_MS = 2000
+    CONSOLE_POLL_MS = 2000
+    ROOM_POLL_MS = 5000
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

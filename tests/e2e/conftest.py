@@ -28,6 +28,12 @@ def live_app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": True,
             "SERVER_NAME": None,
+            # Pages poll as in production, only more often: a test waits for
+            # the same refreshes in less time. (The whole-trip test serves the
+            # room with the production intervals.)
+            "DISPLAY_POLL_MS": 500,
+            "CONSOLE_POLL_MS": 500,
+            "ROOM_POLL_MS": 1000,
         },
     )
     tallies.cache.clear()

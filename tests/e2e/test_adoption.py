@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE, check_axe, fits_the_phone
 from voting import ballots, rounds
 from voting.extensions import db
@@ -91,6 +92,15 @@ def answer(page, value, reason=""):
     expect(page.locator(".flash[role=status]").first).to_be_visible()
 
 
+def follows_the_room(page, base):
+    """Wait until the phone's page shows the room's current state: it reloads
+    by itself after a change, and acting on it meanwhile could collide."""
+    tag = page.context.request.get(f"{base}/vote/state").headers["etag"]
+    tag = tag.removeprefix("W/").strip('"')
+    meta = page.locator('meta[name="room-state"]')
+    expect(meta).to_have_attribute("data-etag", tag, timeout=15000)
+
+
 def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, shot):
     setup = closed_round(live_app)
     base = live_server.url
@@ -100,10 +110,7 @@ def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, sho
         viewport={"width": 1280, "height": 900}, locale="en-GB"
     )
     console = console_context.new_page()
-    console.goto(f"{base}/login")
-    console.locator("input[name=email]").fill(setup["email"])
-    console.locator("input[name=password]").fill(factories.PASSWORD)
-    console.locator("form.stack [type=submit]").click()
+    sign_in(console, base, setup["email"])
     poll_url = f"{base}/console/polls/{setup['poll_id']}"
     console.goto(poll_url)
     console.get_by_role("button", name=re.compile("Propose round 1")).click()
@@ -154,9 +161,9 @@ def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, sho
             timeout=3000
         )
         shot(display, "adoption-display-not-adopted")
-        # The phone follows the room: it reloads by itself once the check closed
-        # (a reload from here could collide with that one).
-        expect(first.locator("form.consent")).to_have_count(0, timeout=15000)
+        # The phone follows the room: it reloads by itself once the check closed.
+        follows_the_room(first, base)
+        expect(first.locator("form.consent")).to_have_count(0)
 
         # Amend: swap the first two items, propose again.
         console.locator("#position-0").fill("2")
@@ -165,6 +172,7 @@ def test_three_phones_object_amend_and_adopt(browser, live_app, live_server, sho
         console.get_by_role("button", name="Propose again").click()
         expect(console.locator("#consent")).to_contain_text("Proposal 2 — open")
         for page in (first, second, third):
+            follows_the_room(page, base)
             answer(page, "agree")
         expect(display.locator("#consent-answered")).to_contain_text("3 ", timeout=3000)
         console.goto(poll_url)

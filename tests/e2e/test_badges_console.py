@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE
 from voting.extensions import db
 from voting.models import Participant, Workshop
@@ -42,10 +43,7 @@ def test_badges_twice_keep_their_links_and_reissue_asks(
     email, event_id, ids = facilitator(live_app)
     size = f"{viewport['width']}x{viewport['height']}"
     page = browser.new_context(viewport=viewport, locale="en-US").new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, live_server.url, email)
     page.wait_for_url(re.compile(r"/console/$"))  # the facilitator's home
     expect(page.locator("header.top nav.homes a")).to_have_text("Console")
     shot(page, f"console-home-after-sign-in-{size}")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import check_axe
 from voting import adoption, ballots, rounds
 from voting.extensions import db
@@ -345,10 +346,7 @@ def test_a_signed_in_facilitator_opens_and_closes_from_the_projector(
         viewport={"width": 1920, "height": 1080}, locale="en-GB"
     )
     page = context.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=email]", setup["email"])
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, live_server.url, setup["email"])
     page.goto(url)
     controls = page.locator(".controls")
     # Cancel changes nothing.
@@ -375,7 +373,12 @@ def test_a_signed_in_facilitator_opens_and_closes_from_the_projector(
     expect(page.locator(".ranking")).to_be_visible()
     expect(page.locator("#stage")).to_have_class(re.compile(r"\brevealing\b"))
     check_state([page], url, "controls-closed", shot)
-    expect(controls.get_by_role("button", name="Open round 2")).to_be_visible()
+    # Next: round 2 opens from the projector too, after the same confirmation.
+    controls.get_by_role("button", name="Open round 2").click()
+    expect(page.locator("#confirm-text")).to_contain_text("round 2")
+    page.locator("#confirm [data-answer=yes]").click()
+    expect(page.locator("#live")).to_contain_text("Round 2", timeout=4000)
+    expect(bare_page.locator("#live")).to_contain_text("Round 2", timeout=4000)
     for ctx in (bare, context):
         ctx.close()
 
@@ -461,6 +464,10 @@ def test_the_largest_room_still_fits(live_app, live_server, browser, shot):
         check_state(pages, url, "max-join", shot, view="join", key="j")
         for page in pages:  # 20 delegations: the 5 still missing are named
             expect(page.locator("#live")).to_contain_text("15 of 20 delegations")
+            waiting = page.locator(".waiting-names")
+            expect(waiting).to_contain_text("Not yet")
+            for name in COUNTRIES[15:]:
+                expect(waiting).to_contain_text(name)
         change(
             live_app,
             setup["poll_id"],

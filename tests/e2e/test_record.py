@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from docx import Document
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_adoption import closed_round
 from voting import adoption
 from voting.extensions import db
@@ -59,10 +60,7 @@ def test_record_after_an_amendment_states_the_adopted_list(
     round_id, adopted, email = _amend_and_adopt(live_app, setup["poll_id"])
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, live_server.url, email)
     page.wait_for_url(lambda url: "/login" not in url)
     url = f"{live_server.url}/secretariat/rounds/{round_id}/export.html?lang=es+en"
     page.goto(url)

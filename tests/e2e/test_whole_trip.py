@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.app.test_room import FLASK, ROOT, environment, free_port
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE
 from voting import links
 
@@ -130,12 +131,10 @@ def trip_browser(browser):
         context.close()
 
 
-def sign_in(browser, base, email):
+def signed_in(browser, base, email):
+    """A laptop page of a staff member, on their home page."""
     page = browser.new_context(**LAPTOP).new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form.stack [type=submit]").click()
+    sign_in(page, base, email, PASSWORD)
     page.wait_for_url(re.compile(r"/(console|secretariat)/$"))
     return page
 
@@ -214,7 +213,7 @@ def text_of(page, url, selector="main"):
 def test_the_whole_trip(room, trip_browser, shot):
     browser = trip_browser
     base, printed = room
-    console = sign_in(browser, base, EMAIL)
+    console = signed_in(browser, base, EMAIL)
     shot(console, "trip-1-console-home")
 
     # 1. A new event, two workshops, seven options in two languages.
@@ -378,7 +377,7 @@ def test_the_whole_trip(room, trip_browser, shot):
     )
     shot(console, "trip-3-adopted-with-reservations")
 
-    secretariat = sign_in(browser, base, SECRETARIAT)
+    secretariat = signed_in(browser, base, SECRETARIAT)
     record_url = f"{base}/secretariat/rounds/{round_1}/export.html?lang=en"
     record = text_of(secretariat, record_url, "body")
     assert f"reservations of 1 delegation ({OBJECTING})" in record, record

@@ -4,15 +4,12 @@ reloads the page, which then shows the new ballot, check or closing."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 
 from .. import displays
 from ..delegates import current_participant, delegate_required
 from ..models import Participant
 from . import bp
-
-#: Milliseconds between two polls of a phone (light: states only, no counts).
-ROOM_INTERVAL_MS = 5000
 
 
 @bp.route("/vote/state")
@@ -40,7 +37,7 @@ def room_follow():
         return {
             "url": url_for("delegate.room_state"),
             "etag": displays.room_etag(participant),
-            "interval": ROOM_INTERVAL_MS,
+            "interval": current_app.config["ROOM_POLL_MS"],
         }
 
     return {"room_follow": follow}

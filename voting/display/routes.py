@@ -7,7 +7,7 @@ own endpoints); a bare display link never does.
 """
 
 import segno
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -24,8 +24,6 @@ from ..displays import (
 from ..models import Poll
 from ..presentation import build, build_plenary
 from . import bp
-
-POLL_INTERVAL_MS = 2000
 
 
 def join_qr(poll: Poll) -> Markup:
@@ -52,7 +50,10 @@ def poll(token):
 
     def render(etag):
         return render_template(
-            "display/poll.html", etag=etag, interval=POLL_INTERVAL_MS, **_context(token)
+            "display/poll.html",
+            etag=etag,
+            interval=current_app.config["DISPLAY_POLL_MS"],
+            **_context(token),
         )
 
     return conditional(with_presenter(current_etag(token), token), render)
@@ -99,7 +100,7 @@ def plenary(token):
             views=views,
             shown=shown,
             etag=etag,
-            interval=POLL_INTERVAL_MS,
+            interval=current_app.config["DISPLAY_POLL_MS"],
         )
 
     return conditional(plenary_etag(token), render)

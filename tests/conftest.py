@@ -17,6 +17,7 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -29,6 +30,40 @@ from voting.extensions import db as _db
 from . import factories
 
 EDIT_FORM = re.compile(r"^/console/.+/(edit|options/paste)$")
+
+
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept for the whole test process.
+
+    Each test builds its own app, so its own Jinja environment, which would
+    compile every template it renders again; with this cache it loads the
+    code compiled by an earlier test instead. Jinja keys the cache by the
+    template's name and checks the source's checksum, so an edited template
+    is compiled anew.
+    """
+
+    def __init__(self):
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+BYTECODE = SharedBytecode()
+
+
+def new_app(config="testing", overrides=None):
+    """``create_app`` for a test: the console's test client, and templates
+    compiled once per test process."""
+    app = create_app(config, overrides)
+    app.test_client_class = ConsoleClient
+    app.jinja_env.bytecode_cache = BYTECODE
+    return app
 
 
 class ConsoleClient(FlaskClient):
@@ -224,8 +259,7 @@ def database_url(request, sqlite_url):
 
 @pytest.fixture
 def app(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-    app.test_client_class = ConsoleClient
+    app = new_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
 
     # The fixture keeps one app context open for the factories, and Flask
     # reuses it for requests; give each request a clean ``g`` as in production
@@ -258,8 +292,7 @@ def make_app(sqlite_url):
         given = "SQLALCHEMY_DATABASE_URI" in overrides
         if not given:
             overrides["SQLALCHEMY_DATABASE_URI"] = sqlite_url(str(config))
-        app = create_app(config, overrides)
-        app.test_client_class = ConsoleClient
+        app = new_app(config, overrides)
         if fresh_g:
             app.url_value_preprocessor(_clear_g)
         tallies.cache.clear()

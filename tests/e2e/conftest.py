@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.conftest import LiveServer
-from voting import create_app, tallies
+from tests.conftest import LiveServer, new_app
+from voting import tallies
 from voting.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -22,7 +22,7 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 @pytest.fixture
 def live_app(database_url):
-    app = create_app(
+    app = new_app(
         "testing",
         {
             "SQLALCHEMY_DATABASE_URI": database_url,

@@ -8,6 +8,7 @@ and emptied after each test (``TRUNCATE … RESTART IDENTITY CASCADE``), or
 rebuilt when a test dropped them (the migration tests).
 """
 
+import copy
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from werkzeug.serving import make_server
 
 from voting import create_app, tallies
 from voting.extensions import db as _db
+from voting.extensions import limiter
 
 from . import factories
 
@@ -230,8 +232,7 @@ def sqlite_url(database_dir, schema_file):
 
     yield make
     for path in made:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        _remove_sqlite(path)
 
 
 @pytest.fixture(scope="session")
@@ -245,29 +246,67 @@ def postgres_engine():
     engine.dispose()
 
 
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 @pytest.fixture
-def database_url(request, sqlite_url):
+def database_url(request, database_dir, schema_file):
     """The test's database, tables created and empty: $TEST_DATABASE_URL
-    (emptied after the test, once its apps have let go) or a fresh SQLite file."""
+    (emptied after the test, once its apps have let go) or a fresh copy of the
+    schema file.
+
+    The URL is the same for every test of a process, so that the ``app``
+    fixture can reuse one app; the SQLite file under it is new each time (the
+    old one is removed first, so nothing still open can see the new one)."""
     if not POSTGRES:
-        yield sqlite_url()
+        path = database_dir / "test.sqlite3"
+        _remove_sqlite(path)
+        shutil.copyfile(schema_file, path)
+        yield f"sqlite:///{path}"
+        _remove_sqlite(path)
         return
     engine = request.getfixturevalue("postgres_engine")
     yield TEST_DATABASE_URL
     clean_postgres(engine)
 
 
+@pytest.fixture(scope="session")
+def _shared_apps():
+    """The ``app`` fixture's apps, one per database URL, each with its
+    settings as built: building an app compiles every URL rule (tens of
+    milliseconds), which a test that only talks to it need not pay again."""
+    return {}
+
+
 @pytest.fixture
-def app(database_url):
-    app = new_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, _shared_apps):
+    """The testing app on the test's database, inside an app context.
 
-    # The fixture keeps one app context open for the factories, and Flask
-    # reuses it for requests; give each request a clean ``g`` as in production
-    # (Flask-Babel caches the locale there).
-    @app.before_request
-    def _fresh_g():
-        g.__dict__.clear()
+    One app serves every test of the process; each test gets it with its
+    settings as built, the rate limiter set up for it and an empty tally cache. A
+    test that adds a route or a hook needs an app of its own (``make_app``):
+    Flask refuses them once an app has served a request.
+    """
+    shared = _shared_apps.get(database_url)
+    if shared is None:
+        app = new_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
 
+        # The fixture keeps one app context open for the factories, and Flask
+        # reuses it for requests; give each request a clean ``g`` as in
+        # production (Flask-Babel caches the locale there).
+        @app.before_request
+        def _fresh_g():
+            g.__dict__.clear()
+
+        shared = _shared_apps[database_url] = (app, copy.deepcopy(dict(app.config)))
+    app, settings = shared
+    app.config.clear()
+    app.config.update(copy.deepcopy(settings))
+    # The limiter is one object for every app: the last app built set it up
+    # (on or off, and its counters); set it up for this one again.
+    limiter.init_app(app)
     # Tallies are cached per process by (round id, version): a fresh database
     # reuses both numbers, so each test starts with an empty cache.
     tallies.cache.clear()
@@ -356,3 +395,17 @@ def facilitator_client(app):
 @pytest.fixture
 def secretariat_client(app):
     return _signed_in(app, "secretariat")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PRIORIZA_ORDER"):
+        return
+
+    def rank(item):
+        if item.get_closest_marker("e2e"):
+            return 0
+        if item.get_closest_marker("slow"):
+            return 1
+        return 2
+
+    items.sort(key=rank)

@@ -25,7 +25,9 @@ def test_pages_are_mobile_first_and_self_hosted(client):
 
 
 @pytest.fixture
-def erroring_app(app):
+def erroring_app(make_app):
+    app = make_app()
+
     @app.route("/_fail/<int:code>")
     def _fail(code):
         if code == 500:

@@ -5,8 +5,15 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Test processes (pytest-xdist): one per core; TEST_JOBS=0 runs in this process.
-TEST_JOBS ?= auto
+# Test processes (pytest-xdist): one more than the cores, handed one test at a
+# time, so that a core is not idle while a browser test waits on chromium;
+# TEST_JOBS=0 runs in this process.
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+XDIST = -n $(TEST_JOBS) --maxschedchunk 1
+# Python may keep compiled bytecode (__pycache__, ignored by git) even where the
+# machine asks it not to: every test process and subprocess then starts from
+# it (collecting the suite: 5.0 s instead of 9.3 s on the 2-core machine).
+unexport PYTHONDONTWRITEBYTECODE
 # Root installs system packages directly; others go through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -25,11 +32,11 @@ room: setup db
 
 ## test: install with the test extras and the browser, then run the whole suite
 test: test-setup
-	$(PY) -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 ## test-fast: the edit loop, without the tests marked slow (`make test` runs them)
 test-fast: test-setup
-	$(PY) -m pytest -n $(TEST_JOBS) -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 setup: $(VENV)/.runtime translations
 

@@ -398,14 +398,18 @@ def secretariat_client(app):
 
 
 def pytest_collection_modifyitems(config, items):
-    if not os.environ.get("PRIORIZA_ORDER"):
-        return
+    """Browser tests first, then the slow ones, then the rest (each group in
+    its collected order).
 
-    def rank(item):
+    A browser test spends much of its time waiting on chromium; started first,
+    they are spread over the workers (``make test`` hands out one test at a
+    time) and the quick tests fill the cores around them, instead of a few
+    long tests running alone at the end.
+    """
+
+    def group(item):
         if item.get_closest_marker("e2e"):
             return 0
-        if item.get_closest_marker("slow"):
-            return 1
-        return 2
+        return 1 if item.get_closest_marker("slow") else 2
 
-    items.sort(key=rank)
+    items.sort(key=group)

@@ -398,8 +398,8 @@ def secretariat_client(app):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests first, then the slow ones, then the rest (each group in
-    its collected order).
+    """The slow browser test first, then the other browser tests, the other
+    slow tests and the rest (each group in its collected order).
 
     A browser test spends much of its time waiting on chromium; started first,
     they are spread over the workers (``make test`` hands out one test at a
@@ -408,8 +408,8 @@ def pytest_collection_modifyitems(config, items):
     """
 
     def group(item):
-        if item.get_closest_marker("e2e"):
-            return 0
-        return 1 if item.get_closest_marker("slow") else 2
+        browser = item.get_closest_marker("e2e") is not None
+        slow = item.get_closest_marker("slow") is not None
+        return (not browser, not slow)
 
     items.sort(key=group)

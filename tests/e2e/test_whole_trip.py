@@ -29,7 +29,7 @@ from tests.e2e.conftest import sign_in
 from tests.e2e.test_delegate import PHONE
 from voting import links
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LAPTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 EMAIL, PASSWORD = "facilitadora@trip.example.org", "trip-password-2026"

@@ -695,3 +695,13 @@ def test_home_page_join_box_posts_to_join(app, client, open_poll):
     assert 'action="/join"' in html and 'name="code"' in html
     response = client.post("/join", data={"code": open_poll.event.join_code})
     assert response.status_code == 200 and 'name="name"' in html_of(response)
+
+
+def test_the_room_poll_after_the_session_ended_is_json_and_sets_no_cookie(client):
+    """ballot.js asks /vote/state as JSON: a session that has ended gets a
+    short JSON 401 that writes no session cookie (see the browser test
+    ``test_a_poll_after_the_session_ended_leaves_the_cookie_alone``)."""
+    response = client.get("/vote/state", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.is_json and response.json["message"]
+    assert "Set-Cookie" not in response.headers

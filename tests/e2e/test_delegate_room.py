@@ -146,6 +146,26 @@ def test_no_poll_open_then_the_round_opens(live_app, live_server, browser):
     expect(phone.locator("#ballot")).to_be_visible(timeout=12000)
 
 
+def test_a_poll_after_the_session_ended_leaves_the_cookie_alone(
+    live_app, live_server, browser
+):
+    """The page's poll of /vote/state, once the session is gone, gets a JSON
+    401 with no cookie: an HTML error page set a new session (its form token),
+    which could land after a link opened meanwhile and sign the phone out."""
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(personal_link(live_app, live_server))
+    choose_spanish(phone)
+    expect(phone.locator('meta[name="room-state"]')).to_have_count(1)
+    phone.context.clear_cookies()
+    with phone.expect_response(lambda r: "/vote/state" in r.url) as answer:
+        pass
+    response = answer.value
+    assert response.status == 401
+    assert "application/json" in response.request.headers["accept"]
+    assert "set-cookie" not in response.all_headers()
+    assert phone.context.cookies() == []
+
+
 def test_a_consent_check_opening_and_closing_shows_on_the_phone(
     live_app, live_server, browser, shot
 ):

@@ -357,8 +357,12 @@
     window.location.reload();
   }
 
+  // Asked as JSON: an answer for a session that has ended is then a short
+  // JSON 401 that leaves the cookie alone, not an error page whose form token
+  // would write a new session over a sign-in made meanwhile in the same browser.
   function tick() {
-    fetch(url, { headers: { "If-None-Match": '"' + etag + '"' }, cache: "no-store", credentials: "same-origin" })
+    const headers = { "If-None-Match": '"' + etag + '"', Accept: "application/json" };
+    fetch(url, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then((response) => {
         const tag = (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
         if (response.status === 204 && tag && tag !== etag) return changed();

@@ -1,4 +1,5 @@
-"""Shared fixtures: an app per test (SQLite or $TEST_DATABASE_URL), role clients.
+"""Shared fixtures: the app (one per test process, on a fresh database for each
+test: SQLite or $TEST_DATABASE_URL), role clients.
 
 The schema is built once per run. On SQLite every test gets its own copy of a
 schema file (real file, real commits, other threads and processes see them);
@@ -300,6 +301,9 @@ def app(database_url, _shared_apps):
         def _fresh_g():
             g.__dict__.clear()
 
+        # Served once now, Flask refuses a route or a hook added by any test,
+        # not only by those that come after the process's first request.
+        app.test_client().get("/healthz")
         shared = _shared_apps[database_url] = (app, copy.deepcopy(dict(app.config)))
     app, settings = shared
     app.config.clear()

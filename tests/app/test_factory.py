@@ -113,3 +113,13 @@ def test_gunicorn_refuses_several_workers_on_sqlite(monkeypatch):
     server.cfg.workers = 1
     monkeypatch.delenv("DATABASE_URL")
     conf.on_starting(server)  # one SQLite process is fine
+
+
+def test_the_shared_test_app_refuses_a_route_or_a_hook_from_a_test(app):
+    """The ``app`` fixture hands one app to every test of a process; a route or
+    a hook added by a test would stay for the next ones, so Flask must refuse
+    it in every test, the process's first included (tests/conftest.py)."""
+    with pytest.raises(AssertionError, match="can no longer be called"):
+        app.add_url_rule("/_added", "added", lambda: "")
+    with pytest.raises(AssertionError, match="can no longer be called"):
+        app.before_request(lambda: None)

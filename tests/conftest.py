@@ -402,8 +402,8 @@ def secretariat_client(app):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The slow browser test first, then the other browser tests, the other
-    slow tests and the rest (each group in its collected order).
+    """Browser tests first, then the slow ones, then the rest (each group in
+    its collected order).
 
     A browser test spends much of its time waiting on chromium; started first,
     they are spread over the workers (``make test`` hands out one test at a
@@ -412,8 +412,8 @@ def pytest_collection_modifyitems(config, items):
     """
 
     def group(item):
-        browser = item.get_closest_marker("e2e") is not None
-        slow = item.get_closest_marker("slow") is not None
-        return (not browser, not slow)
+        if item.get_closest_marker("e2e"):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=group)
